@@ -1,0 +1,91 @@
+"""Knobs and injected faults, set per run by tests and the benchmark."""
+import re
+import threading
+
+
+DEFAULT_KNOBS = {
+    "operation_seconds": 1.0,    # how long a PUT/PATCH/DELETE runs before it ends
+    "sync_seconds": 0.0,         # how long a new replica stays Syncing after it is Succeeded
+    "latency_ms": 0,             # added to every request
+    "retry_after": None,         # seconds to send as Retry-After on LRO answers; None like Azure
+    "page_size": 100,            # replications per list page
+    "resources_page_size": 1000,  # resources per page of the subscription resources list
+    "fail_regions": [],          # operations in these regions end Failed
+    "stuck_regions": [],         # replicas here never leave Syncing
+    "token_lifetime": 3600,
+}
+
+
+class Fault:
+    """Answer `times` matching requests (after letting `skip` through) with `status`,
+    or drop the connection when status is 0."""
+
+    def __init__(self, status, method="*", path="", times=1, skip=0, retry_after=None, code=None, message=None):
+        self.status = int(status)
+        self.method = method.upper()
+        self.path = re.compile(path)
+        self.times = int(times)
+        self.skip = int(skip)
+        self.retry_after = retry_after
+        self.code = code
+        self.message = message
+
+    def take(self, method, path):
+        if self.times <= 0 or (self.method != "*" and self.method != method):
+            return False
+        if not self.path.search(path):
+            return False
+        if self.skip > 0:
+            self.skip -= 1
+            return False
+        self.times -= 1
+        return True
+
+
+_DEFAULT_CODES = {
+    401: ("InvalidAuthenticationToken", "The access token is invalid."),
+    403: ("AuthorizationFailed", "The client does not have authorization to perform this action."),
+    429: ("TooManyRequests", "The request is being throttled. Please retry after some time."),
+    500: ("InternalServerError", "An internal error occurred."),
+    503: ("ServiceUnavailable", "The service is temporarily unavailable."),
+}
+
+
+def error_for(fault):
+    code, message = _DEFAULT_CODES.get(fault.status, ("Error", "Injected error."))
+    return fault.code or code, fault.message or message
+
+
+class Controls:
+    """Knobs plus the fault queue, shared by the request threads."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.knobs = dict(DEFAULT_KNOBS)
+        self.faults = []
+
+    def set(self, **knobs):
+        unknown = set(knobs) - set(DEFAULT_KNOBS)
+        if unknown:
+            raise ValueError("unknown knobs: {}".format(", ".join(sorted(unknown))))
+        with self._lock:
+            self.knobs.update(knobs)
+
+    def reset(self):
+        with self._lock:
+            self.knobs = dict(DEFAULT_KNOBS)
+            self.faults = []
+
+    def add_fault(self, **spec):
+        with self._lock:
+            self.faults.append(Fault(**spec))
+
+    def match_fault(self, method, path):
+        with self._lock:
+            for fault in self.faults:
+                if fault.take(method, path):
+                    return fault
+        return None
+
+    def __getitem__(self, name):
+        return self.knobs[name]

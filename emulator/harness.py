@@ -1,0 +1,124 @@
+"""Start the emulator and run the real `az` against it, safely.
+
+Every `az` call made through `az_env()` gets: the emulator's certificate, a closed loopback proxy
+(so a stray request to any other address fails at once), no telemetry, no survey, and its own
+config and extension dirs. Tests, the demo and the benchmark all go through here.
+"""
+import contextlib
+import json
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import tempfile
+import threading
+import urllib.request
+
+from .certs import write_self_signed
+from .server import CLIENT_ID, CLIENT_SECRET, EmulatorServer
+from .state import SUBSCRIPTION_ID, TENANT_ID
+
+CLOUD_NAME = "AcrEmulator"
+
+
+def closed_loopback_port():
+    """A loopback port nothing listens on: connecting to it is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RunningEmulator:
+    def __init__(self, server, workdir, cert_path):
+        self.server = server
+        self.emulator = server.emulator
+        self.workdir = workdir
+        self.cert_path = cert_path
+        self.url = server.url
+        self.proxy_port = closed_loopback_port()
+
+    # --- control, in-process ----------------------------------------------------------------
+    def requests(self, arm_only=True):
+        """The request log; identity/metadata calls are left out unless arm_only is False."""
+        log = self.emulator.requests()
+        if arm_only:
+            log = [e for e in log if e["path"].startswith(("/subscriptions", "/tenants"))]
+        return log
+
+    def writes(self):
+        return [e for e in self.requests() if e["method"] in ("PUT", "PATCH", "DELETE")]
+
+    def reset(self, extra_registries=0):
+        self.emulator.reset(extra_registries=extra_registries)
+
+    def knobs(self, **knobs):
+        self.emulator.controls.set(**knobs)
+
+    def fault(self, **spec):
+        self.emulator.controls.add_fault(**spec)
+
+    # --- az environment ---------------------------------------------------------------------
+    def base_env(self, config_dir, extension_dir):
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "AZ_"))}
+        proxy = "http://127.0.0.1:{}".format(self.proxy_port)
+        env.update({
+            "AZURE_CONFIG_DIR": config_dir,
+            "AZURE_EXTENSION_DIR": extension_dir,
+            "AZURE_CORE_COLLECT_TELEMETRY": "false",
+            "AZURE_CORE_SURVEY_MESSAGE": "false",
+            "AZURE_CORE_NO_COLOR": "true",
+            "AZURE_CORE_ONLY_SHOW_ERRORS": "false",
+            "AZURE_CORE_INSTANCE_DISCOVERY": "false",
+            "REQUESTS_CA_BUNDLE": self.cert_path,
+            "SSL_CERT_FILE": self.cert_path,
+            "HTTPS_PROXY": proxy, "HTTP_PROXY": proxy, "https_proxy": proxy, "http_proxy": proxy,
+            "ALL_PROXY": proxy, "all_proxy": proxy,
+            "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
+            "PYTHONWARNINGS": "ignore",
+        })
+        for name in ("IDENTITY_ENDPOINT", "IDENTITY_HEADER", "MSI_ENDPOINT", "MSI_SECRET", "IMDS_ENDPOINT"):
+            env.pop(name, None)
+        return env
+
+
+def login(az, running, env):
+    """Register the emulator as a cloud and log in with its service principal."""
+    az(["cloud", "register", "-n", CLOUD_NAME, "--endpoint-resource-manager", running.url.rstrip("/")], env)
+    az(["cloud", "set", "-n", CLOUD_NAME], env)
+    az(["config", "set", "core.instance_discovery=false", "core.collect_telemetry=false",
+        "core.survey_message=false", "core.first_run=false", "extension.use_dynamic_install=no"], env)
+    az(["login", "--service-principal", "-u", CLIENT_ID, "-p", CLIENT_SECRET, "--tenant", TENANT_ID,
+        "-o", "none"], env)
+    az(["account", "set", "-s", SUBSCRIPTION_ID], env)
+
+
+@contextlib.contextmanager
+def running_emulator(port=0, workdir=None):
+    """Run an emulator in a background thread of this process."""
+    own_dir = workdir is None
+    workdir = workdir or tempfile.mkdtemp(prefix="acr-emulator-")
+    cert_path, key_path = write_self_signed(os.path.join(workdir, "tls"))
+    server = EmulatorServer(port, cert_path, key_path)
+    thread = threading.Thread(target=server.serve_forever, name="arm-emulator", daemon=True)
+    thread.start()
+    try:
+        yield RunningEmulator(server, workdir, cert_path)
+    finally:
+        server.shutdown()
+        server.server_close()
+        if own_dir:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def admin(url, cert_path, action, payload=None, method="POST"):
+    """Talk to a running emulator's admin endpoint from another process (shell, benchmark)."""
+    context = ssl.create_default_context(cafile=cert_path)
+    data = None if payload is None else json.dumps(payload).encode()
+    request = urllib.request.Request(url.rstrip("/") + "/_emulator/" + action, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(
+        context=context))
+    with opener.open(request, timeout=30) as response:
+        body = response.read()
+    return json.loads(body) if body else None

@@ -1,0 +1,413 @@
+"""HTTPS front of the emulator: identity, ARM routes, faults, latency and the request log."""
+import json
+import re
+import socket
+import ssl
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from . import regions
+from .faults import Controls, error_for
+from .state import RP, SUBSCRIPTION_ID, SUBSCRIPTION_NAME, TENANT_ID, ArmError, ArmState
+from .tokens import TokenIssuer
+
+CLIENT_ID = "00000000-0000-0000-0000-00000000c11e"
+CLIENT_SECRET = "emulator-client-secret-do-not-print"  # a test greps output for it
+
+SUB = r"/subscriptions/(?P<sub>[^/]+)"
+REG = SUB + r"/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.ContainerRegistry/registries/(?P<reg>[^/]+)"
+REPL = REG + r"/replications/(?P<name>[^/]+)"
+
+
+class Emulator:
+    """Everything one running emulator holds; the HTTP handler reads it through `server.emulator`."""
+
+    def __init__(self):
+        self.controls = Controls()
+        self.state = ArmState(self.controls)
+        self.tokens = TokenIssuer(TENANT_ID)
+        self.log = []
+        self._log_lock = threading.Lock()
+
+    def record(self, entry):
+        with self._log_lock:
+            self.log.append(entry)
+
+    def requests(self):
+        with self._log_lock:
+            return list(self.log)
+
+    def clear_log(self):
+        with self._log_lock:
+            self.log = []
+
+    def reset(self, extra_registries=0):
+        self.controls.reset()
+        self.state.reset(extra_registries=extra_registries)
+        self.clear_log()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "acr-replication-emulator"
+
+    def log_message(self, *_):  # quiet: the request log is ours
+        pass
+
+    # --- plumbing -----------------------------------------------------------------------------
+    @property
+    def emu(self):
+        return self.server.emulator
+
+    def _base(self):
+        return "https://" + (self.headers.get("Host") or "127.0.0.1")
+
+    def _body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        return raw
+
+    def _send(self, status, body=None, headers=None):
+        data = b"" if body is None else json.dumps(body).encode()
+        self.send_response(status)
+        if body is not None:
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-ms-request-id", "emulator")
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+        self._status = status
+
+    def _error(self, status, code, message, headers=None):
+        self._send(status, {"error": {"code": code, "message": message}}, headers)
+
+    def _drop(self):
+        self.close_connection = True
+        self._status = 0
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _handle(self, method):
+        started = time.time()
+        self._status = None
+        parsed = urllib.parse.urlsplit(self.path)
+        path, query = parsed.path, urllib.parse.parse_qs(parsed.query)
+        admin = path.startswith("/_emulator/")
+        raw = self._body()
+        try:
+            if admin:
+                self._admin(method, path, raw)
+            else:
+                self._serve(method, path, query, raw)
+        except ArmError as err:
+            self._error(err.status, err.code, err.message)
+        except Exception as err:  # pylint: disable=broad-except
+            self._error(500, "EmulatorError", "{}: {}".format(type(err).__name__, err))
+        if not admin:
+            self.emu.record({"method": method, "path": path, "query": parsed.query, "status": self._status,
+                             "start": started, "seconds": round(time.time() - started, 4)})
+
+    def do_GET(self):  # noqa: N802 (http.server's names)
+        self._handle("GET")
+
+    def do_PUT(self):  # noqa: N802
+        self._handle("PUT")
+
+    def do_PATCH(self):  # noqa: N802
+        self._handle("PATCH")
+
+    def do_DELETE(self):  # noqa: N802
+        self._handle("DELETE")
+
+    def do_POST(self):  # noqa: N802
+        self._handle("POST")
+
+    # --- admin (loopback test control, not part of ARM) ----------------------------------------
+    def _admin(self, method, path, raw):
+        payload = json.loads(raw or b"{}")
+        action = path[len("/_emulator/"):]
+        if action == "requests" and method == "GET":
+            return self._send(200, {"value": self.emu.requests()})
+        if action == "requests" and method == "DELETE":
+            self.emu.clear_log()
+            return self._send(204)
+        if action == "knobs" and method == "POST":
+            self.emu.controls.set(**payload)
+            return self._send(200, self.emu.controls.knobs)
+        if action == "knobs" and method == "GET":
+            return self._send(200, self.emu.controls.knobs)
+        if action == "faults" and method == "POST":
+            self.emu.controls.add_fault(**payload)
+            return self._send(204)
+        if action == "reset" and method == "POST":
+            self.emu.reset(extra_registries=payload.get("extra_registries", 0))
+            return self._send(204)
+        if action == "registries" and method == "POST":
+            self.emu.state.add_registry(payload["group"], payload["name"], payload.get("sku", "Premium"),
+                                        payload["location"])
+            return self._send(204)
+        if action == "tokens" and method == "GET":
+            return self._send(200, {"value": list(self.emu.tokens.issued)})
+        return self._error(404, "NotFound", "No such admin action.")
+
+    # --- identity and ARM ----------------------------------------------------------------------
+    def _serve(self, method, path, query, raw):
+        latency = float(self.emu.controls["latency_ms"]) / 1000.0
+        if latency:
+            time.sleep(latency)
+        if path.rstrip("/") == "/metadata/endpoints":
+            return self._send(200, self._metadata())
+        if self._identity(method, path, raw):
+            return None
+        fault = self.emu.controls.match_fault(method, path)
+        if fault is not None:
+            if fault.status == 0:
+                return self._drop()
+            code, message = error_for(fault)
+            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            if fault.status == 401:
+                headers["WWW-Authenticate"] = 'Bearer authorization_uri="{}/{}", error="invalid_token"'.format(
+                    self._base(), TENANT_ID)
+            return self._error(fault.status, code, message, headers)
+        if not self._authorized():
+            return self._error(401, "InvalidAuthenticationToken",
+                               "The access token is missing, invalid or expired.",
+                               {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        now = self.emu.state.advance()
+        body = json.loads(raw) if raw else None
+        for route_method, pattern, func in ROUTES:
+            match = re.fullmatch(pattern, path, flags=re.IGNORECASE)
+            if match and route_method == method:
+                return func(self, match.groupdict(), query, body, now)
+        return self._error(404, "NotFound", "The emulator does not serve {} {}.".format(method, path))
+
+    def _metadata(self):
+        base = self._base()
+        return {"name": "Emulator", "resourceManager": base + "/", "portal": base + "/",
+                "authentication": {"loginEndpoint": base + "/", "audiences": [base + "/"],
+                                   "tenant": "common", "identityProvider": "AAD"},
+                "suffixes": {"acrLoginServer": "azurecr.io", "storage": "core.windows.net",
+                             "keyVaultDns": "vault.azure.net"},
+                "microsoftGraphResourceId": base + "/graph/", "graphAudience": base + "/graph/"}
+
+    def _identity(self, method, path, raw):
+        parts = [p for p in path.split("/") if p]
+        if len(parts) >= 2 and parts[-2:] == [".well-known", "openid-configuration"]:
+            tenant = parts[0]
+            base = "{}/{}".format(self._base(), tenant)
+            self._send(200, {"token_endpoint": base + "/oauth2/v2.0/token",
+                             "authorization_endpoint": base + "/oauth2/v2.0/authorize",
+                             "device_authorization_endpoint": base + "/oauth2/v2.0/devicecode",
+                             "issuer": base + "/v2.0", "tenant_region_scope": "NA",
+                             "jwks_uri": base + "/discovery/v2.0/keys",
+                             "response_types_supported": ["code", "token"]})
+            return True
+        if method == "POST" and len(parts) >= 2 and parts[-1] == "token" and "oauth2" in parts:
+            form = urllib.parse.parse_qs(raw.decode())
+            client_id = (form.get("client_id") or [""])[0]
+            secret = (form.get("client_secret") or [""])[0]
+            if client_id != CLIENT_ID or secret != CLIENT_SECRET:
+                self._send(401, {"error": "invalid_client",
+                                 "error_description": "AADSTS7000215: Invalid client secret provided."})
+                return True
+            scope = (form.get("scope") or [""])[0].split(" ")[0]
+            audience = scope[:-len("/.default")] if scope.endswith("/.default") else scope
+            lifetime = int(self.emu.controls["token_lifetime"])
+            self.emu.tokens.lifetime = lifetime
+            token = self.emu.tokens.issue(audience, CLIENT_ID)
+            self._send(200, {"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime,
+                             "access_token": token})
+            return True
+        return False
+
+    def _authorized(self):
+        header = self.headers.get("Authorization") or ""
+        if not header.startswith("Bearer "):
+            return False
+        return self.emu.tokens.verify(header[len("Bearer "):]) is not None
+
+    # --- ARM handlers ---------------------------------------------------------------------------
+    def subscriptions(self, _, query, body, now):
+        return self._send(200, {"value": [self._subscription()]})
+
+    def subscription(self, args, query, body, now):
+        if args["sub"].lower() != SUBSCRIPTION_ID:
+            return self._error(404, "SubscriptionNotFound", "The subscription '{}' could not be found.".format(
+                args["sub"]))
+        return self._send(200, self._subscription())
+
+    @staticmethod
+    def _subscription():
+        return {"id": "/subscriptions/" + SUBSCRIPTION_ID, "authorizationSource": "RoleBased",
+                "managedByTenants": [], "subscriptionId": SUBSCRIPTION_ID, "tenantId": TENANT_ID,
+                "displayName": SUBSCRIPTION_NAME, "state": "Enabled",
+                "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01", "quotaId": "Emulated",
+                                         "spendingLimit": "Off"}}
+
+    def tenants(self, _, query, body, now):
+        return self._send(200, {"value": [{"id": "/tenants/" + TENANT_ID, "tenantId": TENANT_ID,
+                                           "tenantCategory": "Home", "displayName": "Emulated Tenant"}]})
+
+    def locations(self, args, query, body, now):
+        return self._send(200, regions.locations_body(args["sub"]))
+
+    def _page(self, items, query, size, path):
+        start = int((query.get("$skiptoken") or ["0"])[0])
+        page = items[start:start + size]
+        body = {"value": page}
+        if start + size < len(items):
+            params = {k: v[0] for k, v in query.items() if k != "$skiptoken"}
+            params["$skiptoken"] = str(start + size)
+            body["nextLink"] = "{}{}?{}".format(self._base(), path, urllib.parse.urlencode(params))
+        return body
+
+    def resources(self, args, query, body, now):
+        wanted = (query.get("$filter") or [""])[0]
+        with self.emu.state.lock:
+            items = [r.resource(args["sub"]) for r in self.emu.state.registries.values()]
+        if wanted and (RP + "/registries").lower() not in wanted.lower():
+            items = []
+        size = int(self.emu.controls["resources_page_size"])
+        return self._send(200, self._page(items, query, size, "/subscriptions/{}/resources".format(args["sub"])))
+
+    def registries_in_subscription(self, args, query, body, now):
+        with self.emu.state.lock:
+            items = [r.body(args["sub"]) for r in self.emu.state.registries.values()]
+        return self._send(200, {"value": items})
+
+    def registries_in_group(self, args, query, body, now):
+        with self.emu.state.lock:
+            items = [r.body(args["sub"]) for r in self.emu.state.registries.values()
+                     if r.group.lower() == args["rg"].lower()]
+            if not items and args["rg"].lower() not in self.emu.state.groups():
+                raise ArmError(404, "ResourceGroupNotFound",
+                               "Resource group '{}' could not be found.".format(args["rg"]))
+        return self._send(200, {"value": items})
+
+    def registry(self, args, query, body, now):
+        with self.emu.state.lock:
+            return self._send(200, self.emu.state.registry(args["rg"], args["reg"]).body(args["sub"]))
+
+    def replications(self, args, query, body, now):
+        with self.emu.state.lock:
+            registry = self.emu.state.parent(args["rg"], args["reg"])
+            items = [r.body(registry.id(args["sub"]), now) for r in registry.replicas.values()]
+        size = int(self.emu.controls["page_size"])
+        path = registry.id(args["sub"]) + "/replications"
+        return self._send(200, self._page(items, query, size, path))
+
+    def replication(self, args, query, body, now):
+        with self.emu.state.lock:
+            registry = self.emu.state.parent(args["rg"], args["reg"])
+            replica = self.emu.state.replica(registry, args["name"])
+            return self._send(200, replica.body(registry.id(args["sub"]), now))
+
+    def _retry_after(self):
+        value = self.emu.controls["retry_after"]
+        return {} if value is None else {"Retry-After": str(value)}
+
+    def _async_headers(self, registry_id, op):
+        url = "{}{}/replications/{}/operationStatuses/{}?api-version=2026-09-01-preview".format(
+            self._base(), registry_id, op.replica_name, op.id)
+        headers = {"Azure-AsyncOperation": url}
+        headers.update(self._retry_after())
+        return headers
+
+    def put_replication(self, args, query, body, now):
+        state = self.emu.state
+        registry, replica, op = state.put_replication(args["rg"], args["reg"], args["name"], body or {}, now)
+        with state.lock:
+            rid = registry.id(args["sub"])
+            payload = replica.body(rid, now)
+        status = 201 if op.status != "Succeeded" else 200
+        return self._send(status, payload, self._async_headers(rid, op) if status == 201 else None)
+
+    def patch_replication(self, args, query, body, now):
+        state = self.emu.state
+        registry, replica, op = state.patch_replication(args["rg"], args["reg"], args["name"], body or {}, now)
+        with state.lock:
+            rid = registry.id(args["sub"])
+            payload = replica.body(rid, now)
+        status = 201 if op.status != "Succeeded" else 200
+        return self._send(status, payload, self._async_headers(rid, op) if status == 201 else None)
+
+    def delete_replication(self, args, query, body, now):
+        op = self.emu.state.delete_replication(args["rg"], args["reg"], args["name"], now)
+        if op is None:
+            return self._send(204)
+        if op.status == "Succeeded":
+            return self._send(200)
+        return self._send(202, None, self._delete_location(args["sub"], op))
+
+    def _delete_location(self, sub, op):
+        url = "{}/subscriptions/{}/providers/{}/locations/{}/operationResults/{}?api-version=2026-09-01-preview"\
+            .format(self._base(), sub, RP, op.location, op.id)
+        headers = {"Location": url}
+        headers.update(self._retry_after())
+        return headers
+
+    def operation_status(self, args, query, body, now):
+        op = self.emu.state.operations.get(args["op"])
+        if op is None:
+            raise ArmError(404, "OperationNotFound", "Operation '{}' was not found.".format(args["op"]))
+        payload = {"status": op.status}
+        if op.error:
+            payload["error"] = op.error
+        headers = {}
+        if op.status not in ("Succeeded", "Failed"):
+            headers = self._async_headers(op.registry.id(args["sub"]), op)
+        return self._send(200, payload, headers)
+
+    def operation_result(self, args, query, body, now):
+        op = self.emu.state.operations.get(args["op"])
+        if op is None:
+            raise ArmError(404, "OperationNotFound", "Operation '{}' was not found.".format(args["op"]))
+        if op.status == "Failed":
+            return self._send(200, {"status": "Failed", "error": op.error})
+        if op.status == "Succeeded":
+            return self._send(200)
+        return self._send(202, None, self._delete_location(args["sub"], op))
+
+
+ROUTES = [
+    ("GET", r"/subscriptions", Handler.subscriptions),
+    ("GET", r"/tenants", Handler.tenants),
+    ("GET", SUB, Handler.subscription),
+    ("GET", SUB + r"/locations", Handler.locations),
+    ("GET", SUB + r"/resources", Handler.resources),
+    ("GET", SUB + r"/providers/Microsoft\.ContainerRegistry/registries", Handler.registries_in_subscription),
+    ("GET", SUB + r"/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.ContainerRegistry/registries",
+     Handler.registries_in_group),
+    ("GET", REG, Handler.registry),
+    ("GET", REG + r"/replications", Handler.replications),
+    ("GET", REPL, Handler.replication),
+    ("PUT", REPL, Handler.put_replication),
+    ("PATCH", REPL, Handler.patch_replication),
+    ("DELETE", REPL, Handler.delete_replication),
+    ("GET", REPL + r"/operationStatuses/(?P<op>[^/]+)", Handler.operation_status),
+    ("GET", SUB + r"/providers/Microsoft\.ContainerRegistry/locations/(?P<loc>[^/]+)/operationResults/(?P<op>[^/]+)",
+     Handler.operation_result),
+]
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, port, cert_path, key_path, emulator=None):
+        super().__init__(("127.0.0.1", port), Handler)
+        self.emulator = emulator or Emulator()
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert_path, key_path)
+        # the handshake happens in the request thread, so one stuck client cannot block accept()
+        self.socket = context.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
+
+    @property
+    def url(self):
+        return "https://127.0.0.1:{}/".format(self.server_address[1])

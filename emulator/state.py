@@ -1,0 +1,295 @@
+"""In-memory ARM state: subscriptions, registries, replications and their long-running operations.
+
+Time moves lazily: every request first calls advance(), which finishes operations whose time
+has come. Nothing runs in the background.
+"""
+import datetime
+import threading
+import time
+import uuid
+
+from .regions import REGION_NAMES
+
+SUBSCRIPTION_ID = "00000000-0000-0000-0000-00000000e001"
+SUBSCRIPTION_NAME = "Emulated Subscription"
+TENANT_ID = "00000000-0000-0000-0000-00000000a001"
+RP = "Microsoft.ContainerRegistry"
+USER = "test@example.com"
+APP = "6a0ec4d3-30cb-4a83-91c0-ae56bc0e3d26"
+
+SEED_REGISTRIES = [
+    # (resource group, name, sku, home region)
+    ("demo-rg", "demopremium", "Premium", "westus"),
+    ("demo-rg", "demostandard", "Standard", "westus"),
+    ("demo-rg", "demobasic", "Basic", "eastus"),
+    ("prod-rg", "prodpremium", "Premium", "eastus"),
+    ("prod-rg", "prodpremium2", "Premium", "westeurope"),
+    ("eu-rg", "eupremium", "Premium", "northeurope"),
+]
+
+
+def _stamp(epoch):
+    return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _system_data(by, by_type, at):
+    return {"createdBy": by, "createdByType": by_type, "createdAt": _stamp(at), "lastModifiedBy": by,
+            "lastModifiedByType": by_type, "lastModifiedAt": _stamp(at)}
+
+
+class ArmError(Exception):
+    def __init__(self, status, code, message):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+class Registry:
+    def __init__(self, group, name, sku, location, created):
+        self.group, self.name, self.sku, self.location, self.created = group, name, sku, location, created
+        self.replicas = {}  # lower-case name -> Replica
+
+    def id(self, sub):
+        return "/subscriptions/{}/resourceGroups/{}/providers/{}/registries/{}".format(sub, self.group, RP, self.name)
+
+    def resource(self, sub):
+        return {"id": self.id(sub), "name": self.name, "type": RP + "/registries",
+                "sku": {"name": self.sku, "tier": self.sku}, "location": self.location, "tags": {},
+                "systemData": _system_data(USER, "User", self.created)}
+
+    def body(self, sub):
+        body = self.resource(sub)
+        body["properties"] = {
+            "loginServer": self.name.lower() + ".azurecr.io", "creationDate": _stamp(self.created),
+            "provisioningState": "Succeeded", "adminUserEnabled": False,
+            "networkRuleSet": {"defaultAction": "Allow", "ipRules": []},
+            "policies": {"quarantinePolicy": {"status": "disabled"},
+                         "trustPolicy": {"type": "Notary", "status": "disabled"},
+                         "retentionPolicy": {"days": 7, "status": "disabled"},
+                         "exportPolicy": {"status": "enabled"}},
+            "encryption": {"status": "disabled"}, "dataEndpointEnabled": False, "dataEndpointHostNames": [],
+            "privateEndpointConnections": [], "publicNetworkAccess": "Enabled",
+            "networkRuleBypassOptions": "AzureServices", "zoneRedundancy": "Disabled",
+            "anonymousPullEnabled": False}
+        return body
+
+
+class Replica:
+    def __init__(self, name, location, now, tags=None, endpoint=True, zone="Disabled", home=False):
+        self.name, self.location, self.tags = name, location, dict(tags or {})
+        self.region_endpoint_enabled, self.zone_redundancy, self.home = endpoint, zone, home
+        self.provisioning_state = "Succeeded" if home else "Creating"
+        self.created, self.modified = now, now
+        self.ready_at = now if home else None  # set when provisioning succeeds
+        self.stuck = False
+
+    def display_status(self, now):
+        if self.provisioning_state in ("Creating", "Deleting"):
+            return None
+        if self.provisioning_state == "Failed":
+            return None
+        if self.ready_at is None or self.stuck or now < self.ready_at:
+            return "Syncing"
+        return "Ready"
+
+    def body(self, registry_id, now):
+        status = {"timestamp": _stamp(self.modified)}
+        display = self.display_status(now)
+        if display:
+            status["displayStatus"] = display
+            status["message"] = ("The replication is ready." if display == "Ready"
+                                 else "The replication is syncing data from the home region.")
+        who = (APP, "Application") if self.home else (USER, "User")
+        data = _system_data(who[0], who[1], self.created)
+        data["lastModifiedAt"] = _stamp(self.modified)
+        return {"type": RP + "/registries/replications", "id": registry_id + "/replications/" + self.name,
+                "name": self.name, "location": self.location, "tags": dict(self.tags), "systemData": data,
+                "properties": {"provisioningState": self.provisioning_state, "status": status,
+                               "regionEndpointEnabled": self.region_endpoint_enabled,
+                               "zoneRedundancy": self.zone_redundancy}}
+
+
+class Operation:
+    def __init__(self, kind, registry, replica_name, location, done_at, fails):
+        self.id = "replications-" + str(uuid.uuid1())
+        self.kind, self.registry, self.replica_name, self.location = kind, registry, replica_name, location
+        self.done_at, self.fails = done_at, fails
+        self.status = {"create": "Creating", "update": "Updating", "delete": "Deleting"}[kind]
+        self.error = None
+
+
+class ArmState:
+    def __init__(self, controls, clock=time.time):
+        self.controls = controls
+        self.clock = clock
+        self.lock = threading.RLock()
+        self.reset()
+
+    def reset(self, extra_registries=0):
+        with self.lock:
+            now = self.clock()
+            self.registries = {}  # (group lower, name lower) -> Registry
+            self.operations = {}
+            for group, name, sku, location in SEED_REGISTRIES:
+                self.add_registry(group, name, sku, location, now)
+            for i in range(extra_registries):
+                self.add_registry("bulk-rg-{:02d}".format(i % 40), "bulkreg{:05d}".format(i), "Standard",
+                                  REGION_NAMES[i % len(REGION_NAMES)], now)
+
+    def add_registry(self, group, name, sku, location, now=None):
+        with self.lock:
+            registry = Registry(group, name, sku, location, now if now is not None else self.clock())
+            self.registries[(group.lower(), name.lower())] = registry
+            return registry
+
+    # --- time -------------------------------------------------------------------------------
+    def advance(self):
+        now = self.clock()
+        with self.lock:
+            for op in self.operations.values():
+                if op.status in ("Succeeded", "Failed") or now < op.done_at:
+                    continue
+                self._finish(op, now)
+        return now
+
+    def _finish(self, op, now):
+        replica = op.registry.replicas.get(op.replica_name.lower())
+        if op.fails:
+            op.status = "Failed"
+            op.error = {"code": "ReplicationFailed",
+                        "message": "The replication in region '{}' could not be provisioned: capacity "
+                                   "is temporarily unavailable.".format(op.location)}
+            if replica is not None:
+                replica.provisioning_state = "Failed"
+                replica.modified = now
+            return
+        op.status = "Succeeded"
+        if replica is None:
+            return
+        if op.kind == "delete":
+            del op.registry.replicas[op.replica_name.lower()]
+            return
+        replica.modified = now
+        if replica.provisioning_state == "Creating":
+            replica.ready_at = now + float(self.controls["sync_seconds"])
+            replica.stuck = replica.location in self.controls["stuck_regions"]
+        replica.provisioning_state = "Succeeded"
+
+    # --- lookups ------------------------------------------------------------------------------
+    def registry(self, group, name):
+        registry = self.registries.get((group.lower(), name.lower()))
+        if registry is None:
+            if group.lower() not in self.groups():
+                raise ArmError(404, "ResourceGroupNotFound", "Resource group '{}' could not be found.".format(group))
+            raise ArmError(404, "ResourceNotFound",
+                           "The Resource '{}/registries/{}' under resource group '{}' was not found. For more "
+                           "details please go to https://aka.ms/ARMResourceNotFoundFix".format(RP, name, group))
+        return registry
+
+    def groups(self):
+        return {g for g, _ in self.registries} | {"empty-rg"}
+
+    def parent(self, group, name):
+        try:
+            return self.registry(group, name)
+        except ArmError as err:
+            if err.code == "ResourceNotFound":
+                raise ArmError(404, "ParentResourceNotFound",
+                               "Can not perform requested operation on nested resource. Parent resource "
+                               "'{}' not found.".format(name)) from None
+            raise
+
+    @staticmethod
+    def replica(registry, name):
+        replica = registry.replicas.get(name.lower())
+        if replica is None:
+            raise ArmError(404, "ResourceNotFound",
+                           "The Resource '{}/registries/{}/replications/{}' under resource group '{}' was not "
+                           "found. For more details please go to https://aka.ms/ARMResourceNotFoundFix".format(
+                               RP, registry.name, name, registry.group))
+        return replica
+
+    # --- writes -------------------------------------------------------------------------------
+    def _check_location(self, location):
+        if location not in REGION_NAMES:
+            raise ArmError(400, "LocationNotAvailableForResourceType",
+                           "The provided location '{}' is not available for resource type '{}/registries/"
+                           "replications'. List of available regions for the resource type is '{}'.".format(
+                               location, RP, ",".join(REGION_NAMES)))
+
+    def _start(self, kind, registry, name, location, now):
+        op = Operation(kind, registry, name, location, now + float(self.controls["operation_seconds"]),
+                       fails=location in self.controls["fail_regions"] and kind != "delete")
+        self.operations[op.id] = op
+        if op.done_at <= now:
+            self._finish(op, now)
+        return op
+
+    def _busy(self, registry, name):
+        for op in self.operations.values():
+            if op.registry is registry and op.replica_name.lower() == name.lower() and op.status not in (
+                    "Succeeded", "Failed"):
+                raise ArmError(409, "OperationNotAllowed",
+                               "Another operation is in progress on replication '{}'. Retry when it has "
+                               "finished.".format(name))
+
+    def put_replication(self, group, registry_name, name, body, now):
+        with self.lock:
+            registry = self.parent(group, registry_name)
+            location = "".join(str((body or {}).get("location") or "").split()).lower()
+            if not location:
+                raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
+            self._check_location(location)
+            if registry.sku != "Premium":
+                raise ArmError(400, "RegistrySkuNotSupported",
+                               "Replications are only supported for managed registries in Premium SKU.")
+            props = body.get("properties") or {}
+            self._busy(registry, name)
+            existing = registry.replicas.get(name.lower())
+            zone = props.get("zoneRedundancy") or "Disabled"
+            if existing is not None:
+                if existing.location != location:
+                    raise ArmError(400, "InvalidReplicationLocation",
+                                   "The location of replication '{}' cannot be changed.".format(name))
+                if existing.zone_redundancy != zone and props.get("zoneRedundancy") is not None:
+                    raise ArmError(400, "ZoneRedundancyCannotBeUpdated",
+                                   "Zone redundancy of replication '{}' cannot be updated.".format(name))
+                replica = existing
+                replica.provisioning_state = "Updating" if existing.provisioning_state != "Failed" else "Creating"
+                replica.tags = dict(body.get("tags") or {})
+            else:
+                replica = Replica(name, location, now, tags=body.get("tags"), zone=zone)
+                registry.replicas[name.lower()] = replica
+                home = registry.location
+                if not any(r.location == home for r in registry.replicas.values()):
+                    registry.replicas[home] = Replica(home, home, now, home=True)
+            if props.get("regionEndpointEnabled") is not None:
+                replica.region_endpoint_enabled = bool(props["regionEndpointEnabled"])
+            replica.modified = now
+            op = self._start("create", registry, replica.name, location, now)
+            return registry, replica, op
+
+    def patch_replication(self, group, registry_name, name, body, now):
+        with self.lock:
+            registry = self.parent(group, registry_name)
+            replica = self.replica(registry, name)
+            self._busy(registry, name)
+            props = (body or {}).get("properties") or {}
+            if "tags" in (body or {}) and body["tags"] is not None:
+                replica.tags = dict(body["tags"])
+            if props.get("regionEndpointEnabled") is not None:
+                replica.region_endpoint_enabled = bool(props["regionEndpointEnabled"])
+            replica.provisioning_state = "Updating"
+            replica.modified = now
+            op = self._start("update", registry, replica.name, replica.location, now)
+            return registry, replica, op
+
+    def delete_replication(self, group, registry_name, name, now):
+        with self.lock:
+            registry = self.parent(group, registry_name)
+            replica = registry.replicas.get(name.lower())
+            if replica is None:
+                return None
+            self._busy(registry, name)
+            replica.provisioning_state = "Deleting"
+            replica.modified = now
+            return self._start("delete", registry, replica.name, replica.location, now)
