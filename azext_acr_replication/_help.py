@@ -1,0 +1,105 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) acr-replication authors. Licensed under the MIT License.
+# --------------------------------------------------------------------------------------------
+# pylint: disable=line-too-long
+from knack.help_files import helps
+
+helps['acr replication'] = """
+type: group
+short-summary: Manage geo-replicated regions of Azure Container Registries (acr-replication extension).
+long-summary: >
+    Faster and safer than the built-in group: several regions per call in parallel, fast polling,
+    --no-wait and wait, waiting for data to finish syncing, idempotent create and `sync`, and a
+    guard against deleting the home replica. Output is the same as the built-in's.
+"""
+
+helps['acr replication list'] = """
+type: command
+short-summary: List all of the regions for a geo-replicated container registry.
+examples:
+  - name: List replications for a container registry in a table.
+    text: az acr replication list -r myregistry -o table
+  - name: List only the names of replicas that are not Ready yet.
+    text: az acr replication list -r myregistry --query "[?status.displayStatus!='Ready'].name" -o tsv
+"""
+
+helps['acr replication show'] = """
+type: command
+short-summary: Get the details of a replicated region. Exits with code 3 when it does not exist.
+examples:
+  - name: Get the details of a replicated region.
+    text: az acr replication show -n japaneast -r myregistry
+  - name: Print the sync status of a replica.
+    text: az acr replication show -n japaneast -r myregistry --query status.displayStatus -o tsv
+"""
+
+helps['acr replication create'] = """
+type: command
+short-summary: Create one or more replicated regions for a container registry.
+long-summary: >
+    Several regions are created in parallel; the command takes as long as the slowest one.
+    Re-running it is safe: a replica that already exists with the same settings is left alone,
+    changed tags or routing are updated, and a Failed replica is recreated.
+    The registry's home region is refused when it is the only region, and skipped with a
+    warning when it is one of several.
+examples:
+  - name: Create a replicated region for a container registry.
+    text: az acr replication create -r myregistry -l westus
+  - name: Create three regions at once and wait until their data has synced (at most 2 hours).
+    text: az acr replication create -r myregistry -l japaneast eastus westeurope --wait-ready --timeout 7200
+  - name: Create a zone-redundant replica without global endpoint routing, with a custom name.
+    text: az acr replication create -r myregistry -l eastus -n myreplica --zone-redundancy Enabled --global-endpoint-routing false
+  - name: Start a replication and return at once.
+    text: az acr replication create -r myregistry -l eastus --no-wait
+"""
+
+helps['acr replication update'] = """
+type: command
+short-summary: Update tags or global endpoint routing of a replicated region.
+long-summary: Location and zone redundancy are fixed at creation; asking to change them explains how.
+examples:
+  - name: Update tags for a replication.
+    text: az acr replication update -n MyReplication -r myregistry --tags key1=value1 key2=value2
+  - name: Stop routing global endpoint traffic to a replica.
+    text: az acr replication update -n eastus -r myregistry --global-endpoint-routing false
+"""
+
+helps['acr replication delete'] = """
+type: command
+short-summary: Delete a replicated region from a container registry.
+long-summary: >
+    Asks for confirmation (use --yes in scripts). The home replica is refused unless
+    --allow-home-replica is given.
+examples:
+  - name: Delete a replicated region from a container registry.
+    text: az acr replication delete -n MyReplication -r myregistry --yes
+  - name: Start the delete and return at once.
+    text: az acr replication delete -n eastus -r myregistry --yes --no-wait
+"""
+
+helps['acr replication wait'] = """
+type: command
+short-summary: Wait for a replication to reach a state.
+examples:
+  - name: Wait until a replica's data has finished syncing.
+    text: az acr replication wait -n japaneast -r myregistry --ready --interval 10 --timeout 7200
+  - name: Wait for a replication started with --no-wait to be created.
+    text: az acr replication wait -n eastus -r myregistry --created
+  - name: Wait for a replication to be deleted.
+    text: az acr replication wait -n eastus -r myregistry --deleted
+"""
+
+helps['acr replication sync'] = """
+type: command
+short-summary: Make a registry's replicas match a list of regions.
+long-summary: >
+    Plans first: create missing regions, recreate Failed replicas, update drifted routing or tags,
+    and (only with --prune) delete replicas in unlisted regions. The home replica is never touched.
+    Prints the plan (table or JSON) and applies it in parallel unless --dry-run. Nothing to do means
+    no write calls and exit code 0.
+examples:
+  - name: Show what would change, without changing anything.
+    text: az acr replication sync -r myregistry -l japaneast eastus --dry-run -o table
+  - name: Make the replicas exactly japaneast and eastus, routing on, and wait for the data.
+    text: az acr replication sync -r myregistry -l japaneast eastus --global-endpoint-routing true --prune --wait-ready
+"""

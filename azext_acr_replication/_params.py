@@ -1,0 +1,72 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) acr-replication authors. Licensed under the MIT License.
+# --------------------------------------------------------------------------------------------
+# pylint: disable=line-too-long
+"""Every argument, declared here: an extension that overrides a core group inherits none of its params."""
+from azure.cli.core.commands.parameters import (get_enum_type, get_three_state_flag, resource_group_name_type,
+                                                tags_type)
+
+from azext_acr_replication._validators import (validate_locations, validate_ready, validate_registry_name,
+                                               validate_replication_name, validate_tags, validate_timeout)
+
+ROUTING_HELP = ("Allow routing to this replication via the registry global endpoint. If disabled, requests to the "
+                "global endpoint will not be routed to the replica. Data syncing to the replica will continue "
+                "regardless of the global endpoint routing status.")
+ZONES = ['Enabled', 'Disabled']
+
+
+def load_arguments(self, _):
+    with self.argument_context('acr replication') as c:
+        c.argument('registry_name', options_list=['--registry', '-r'], configured_default='acr',
+                   validator=validate_registry_name,
+                   help='The name of the container registry. You can configure the default registry name using '
+                        '`az configure --defaults acr=<registry name>`.')
+        c.argument('resource_group_name', arg_type=resource_group_name_type, required=False,
+                   help="Name of the registry's resource group. Optional: found (and remembered) when omitted.")
+        c.argument('replication_name', options_list=['--name', '-n'], help='The name of the replication.')
+        c.argument('tags', arg_type=tags_type, validator=validate_tags)
+        c.argument('no_wait', action='store_true',
+                   help='Do not wait for the operation to finish; return once ARM has accepted it.')
+        c.argument('timeout', type=int, validator=validate_timeout,
+                   help='With --wait-ready: seconds to wait for the data to sync before giving up (exit 1). '
+                        'Default: 3600.')
+        c.argument('wait_ready', action='store_true',
+                   help="Also wait until each replica's data has finished syncing (status Ready), not only until "
+                        "ARM reports Succeeded.")
+
+    for scope in ['acr replication create', 'acr replication sync']:
+        with self.argument_context(scope) as c:
+            c.argument('location', options_list=['--location', '-l'], nargs='+', validator=validate_locations,
+                       configured_default='location',
+                       help='One or more regions, space- or comma-separated (e.g. japaneast eastus). Values from: '
+                            '`az account list-locations`.')
+            c.argument('global_endpoint_routing', arg_type=get_three_state_flag(),
+                       help=ROUTING_HELP + (' Default: true.' if scope.endswith('create') else
+                                            ' Omit to leave it as it is.'))
+            c.argument('zone_redundancy', arg_type=get_enum_type(ZONES),
+                       help="Whether zone redundancy is enabled for the replication. It cannot be updated later. "
+                            "Default: 'Disabled'.")
+
+    with self.argument_context('acr replication create') as c:
+        c.argument('replication_name', help='The name of the replication. Default: the location name. Only with '
+                                            'a single --location.', validator=validate_replication_name)
+
+    with self.argument_context('acr replication sync') as c:
+        c.argument('prune', action='store_true',
+                   help='Delete replicas whose region is not listed. The home replica is never deleted.')
+        c.argument('dry_run', action='store_true', help='Print the plan and change nothing.')
+
+    with self.argument_context('acr replication update') as c:
+        c.argument('global_endpoint_routing', arg_type=get_three_state_flag(), help=ROUTING_HELP)
+        c.argument('zone_redundancy', arg_type=get_enum_type(ZONES),
+                   help='Not updatable: given only to explain that zone redundancy is set at creation.')
+        c.argument('location', options_list=['--location', '-l'],
+                   help='Not updatable: given only to explain that the location is set at creation.')
+
+    with self.argument_context('acr replication delete') as c:
+        c.argument('allow_home_replica', action='store_true',
+                   help="Allow deleting the home replica (the one in the registry's home region).")
+
+    with self.argument_context('acr replication wait') as c:
+        c.argument('ready', action='store_true', validator=validate_ready,
+                   help="Wait until the replica's data has finished syncing (status Ready).")

@@ -1,0 +1,75 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) acr-replication authors. Licensed under the MIT License.
+# --------------------------------------------------------------------------------------------
+"""Argument checks that need no ARM call.
+
+They raise ArgumentError, a ValueError: knack reports a non-CLIError raised by a validator as a
+usage error with exit code 2, while every azclierror type exits 1. Checks that need ARM live in
+the handlers and raise azclierror types.
+"""
+from azext_acr_replication.names import BAD_REGISTRY_NAME, REGISTRY_NAME, split_locations
+
+READY_CONDITION = "status.displayStatus=='Ready'"
+
+
+class ArgumentError(ValueError):
+    """A bad argument: exit code 2."""
+
+
+def validate_registry_name(cmd, namespace):
+    name = namespace.registry_name
+    if name is None:
+        return
+    suffix = getattr(cmd.cli_ctx.cloud.suffixes, 'acr_login_server_endpoint', None) or '.azurecr.io'
+    if name.lower().endswith(suffix.lower()):
+        name = name[:-len(suffix)]
+        namespace.registry_name = name
+    if not REGISTRY_NAME.match(name):
+        raise ArgumentError(BAD_REGISTRY_NAME.format(name))
+
+
+def validate_locations(namespace):
+    from knack.log import get_logger
+    locations, duplicates = split_locations(
+        [namespace.location] if isinstance(namespace.location, str) else namespace.location)
+    if not locations:
+        raise ArgumentError("--location needs at least one region, e.g. '-l japaneast eastus'.")
+    if duplicates:
+        get_logger(__name__).warning("Region given more than once, used once: %s", ', '.join(sorted(set(duplicates))))
+    if len(locations) > 1 and getattr(namespace, 'replication_name', None):
+        raise ArgumentError("--name can only be used with a single --location; with several regions each "
+                            "replication is named after its region.")
+    namespace.location = locations
+
+
+def validate_timeout(namespace):
+    if namespace.timeout is not None and namespace.timeout < 0:
+        raise ArgumentError("--timeout must be zero or a positive number of seconds; got {}.".format(
+            namespace.timeout))
+
+
+def validate_replication_name(namespace):
+    name = getattr(namespace, 'replication_name', None)
+    if name is not None and not REGISTRY_NAME.match(name):
+        raise ArgumentError("Replication names may contain only alpha numeric characters and must be between 5 "
+                            "and 50 characters; got '{}'.".format(name))
+
+
+def validate_tags(namespace):
+    from azure.cli.core.commands.validators import validate_tags as core_validate_tags
+    raw = namespace.tags
+    core_validate_tags(namespace)
+    if raw is None:
+        return
+    for key, value in (namespace.tags or {}).items():
+        if not key.strip():
+            raise ArgumentError("Invalid tag '={}': a tag needs a name, as in 'env=prod'.".format(value))
+        if len(key) > 512 or len(value) > 256 or any(c in key for c in '<>%&\\?/'):
+            raise ArgumentError("Invalid tag '{}': names are at most 512 characters without <>%&\\?/ and values "
+                                "at most 256 characters.".format(key))
+
+
+def validate_ready(namespace):
+    """`wait --ready` is `wait --custom` with the condition that the data finished syncing."""
+    if getattr(namespace, 'ready', False):
+        namespace.custom = READY_CONDITION

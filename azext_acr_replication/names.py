@@ -1,0 +1,40 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) acr-replication authors. Licensed under the MIT License.
+# --------------------------------------------------------------------------------------------
+"""Registry names and locations: normalising and checking what the user typed. No I/O."""
+import difflib
+import re
+
+REGISTRY_NAME = re.compile(r'^[a-zA-Z0-9]{5,50}$')
+BAD_REGISTRY_NAME = ("Registry names may contain only alpha numeric characters and must be between 5 and 50 "
+                     "characters; got '{}'.")
+
+
+def normalize_location(location):
+    """'Japan East' -> 'japaneast': the form ARM uses and the default replication name."""
+    return "".join(location.split()).lower()
+
+
+def split_locations(values):
+    """Flatten space- and comma-separated locations; return (unique normalised, duplicates) in order."""
+    seen, unique, duplicates = set(), [], []
+    for value in values or []:
+        for part in value.split(','):
+            location = normalize_location(part)
+            if not location:
+                continue
+            if location in seen:
+                duplicates.append(location)
+                continue
+            seen.add(location)
+            unique.append(location)
+    return unique, duplicates
+
+
+def unknown_location_message(location, known):
+    """One sentence for a region ARM does not offer, with the closest match or the valid list."""
+    close = difflib.get_close_matches(location, known, n=1, cutoff=0.7)
+    if close:
+        return "'{}' is not an Azure region this subscription offers. Did you mean '{}'?".format(location, close[0])
+    return "'{}' is not an Azure region this subscription offers. Valid regions: {}.".format(
+        location, ", ".join(sorted(known)))

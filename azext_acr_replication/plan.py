@@ -1,0 +1,131 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) acr-replication authors. Licensed under the MIT License.
+# --------------------------------------------------------------------------------------------
+"""What has to change to make a registry's replicas match what the user wants. Pure Python."""
+
+CREATE, RECREATE, UPDATE, DELETE, NONE = 'create', 'recreate', 'update', 'delete', 'none'
+
+
+class PlanError(Exception):
+    """The wanted state cannot be reached by this tool without destroying something; says why."""
+
+
+class Replica:  # pylint: disable=too-few-public-methods
+    """The facts of one existing replica that planning looks at."""
+
+    def __init__(self, name, location, provisioning_state='Succeeded', tags=None, region_endpoint_enabled=True,
+                 zone_redundancy='Disabled', display_status=None):
+        self.name = name
+        self.location = location
+        self.provisioning_state = provisioning_state
+        self.tags = tags or {}
+        self.region_endpoint_enabled = region_endpoint_enabled
+        self.zone_redundancy = zone_redundancy or 'Disabled'
+        self.display_status = display_status
+
+    @classmethod
+    def from_sdk(cls, model):
+        status = getattr(model, 'status', None)
+        return cls(model.name, model.location, model.provisioning_state, model.tags,
+                   model.region_endpoint_enabled, model.zone_redundancy,
+                   getattr(status, 'display_status', None) if status else None)
+
+
+class Wanted:  # pylint: disable=too-few-public-methods
+    """One replica the user asks for. None means 'no opinion' for tags, routing and zone redundancy."""
+
+    def __init__(self, location, name=None, tags=None, region_endpoint_enabled=None, zone_redundancy=None):
+        self.location = location
+        self.name = name or location
+        self.tags = tags
+        self.region_endpoint_enabled = region_endpoint_enabled
+        self.zone_redundancy = zone_redundancy
+
+
+class Action:  # pylint: disable=too-few-public-methods,too-many-instance-attributes
+    def __init__(self, kind, name, location, reason, wanted=None):
+        self.kind = kind
+        self.name = name
+        self.location = location
+        self.reason = reason
+        self.wanted = wanted
+        self.result = None
+        self.resource = None
+
+    @property
+    def writes(self):
+        return self.kind != NONE
+
+    def to_dict(self):
+        return {'action': self.kind, 'name': self.name, 'location': self.location, 'reason': self.reason,
+                'result': self.result}
+
+
+def _drift(existing, wanted):
+    changes = []
+    if wanted.region_endpoint_enabled is not None and \
+            bool(existing.region_endpoint_enabled) != bool(wanted.region_endpoint_enabled):
+        changes.append('global endpoint routing {} -> {}'.format(
+            str(bool(existing.region_endpoint_enabled)).lower(), str(bool(wanted.region_endpoint_enabled)).lower()))
+    if wanted.tags is not None and dict(existing.tags or {}) != dict(wanted.tags):
+        changes.append('tags differ')
+    return changes
+
+
+def plan(existing, wanted, home_location, prune=False):
+    """Return the actions, in a stable order, that turn `existing` into `wanted`.
+
+    Never touches the home replica. Raises PlanError for what needs a human decision
+    (zone redundancy or location of an existing replica differ).
+    """
+    by_name = {r.name.lower(): r for r in existing}
+    by_location = {}
+    for replica in existing:
+        by_location.setdefault(replica.location, replica)
+    actions, problems, claimed = [], [], set()
+
+    for want in wanted:
+        if want.location == home_location:
+            continue
+        current = by_name.get(want.name.lower())
+        if current is None and want.name == want.location:
+            current = by_location.get(want.location)  # exists under another name: adopt it
+        if current is None:
+            actions.append(Action(CREATE, want.name, want.location, 'missing', want))
+            continue
+        claimed.add(current.name.lower())
+        if current.location != want.location:
+            problems.append("Replication '{}' is in '{}', not '{}': choose another --name or delete it first.".format(
+                current.name, current.location, want.location))
+            continue
+        if want.zone_redundancy is not None and want.zone_redundancy != current.zone_redundancy:
+            problems.append(
+                "Replication '{}' has zone redundancy {}; it cannot be changed to {} in place. Delete it with "
+                "'az acr replication delete' and create it again.".format(
+                    current.name, current.zone_redundancy, want.zone_redundancy))
+            continue
+        want.name = current.name
+        if current.provisioning_state in ('Failed', 'Canceled'):
+            actions.append(Action(RECREATE, current.name, current.location,
+                                  'provisioning state is {}'.format(current.provisioning_state), want))
+            continue
+        changes = _drift(current, want)
+        if changes:
+            actions.append(Action(UPDATE, current.name, current.location, '; '.join(changes), want))
+        else:
+            actions.append(Action(NONE, current.name, current.location, 'up to date', want))
+
+    if problems:
+        raise PlanError(' '.join(problems))
+
+    wanted_locations = {w.location for w in wanted}
+    for replica in existing:
+        if replica.name.lower() in claimed or replica.location == home_location:
+            continue
+        if replica.location in wanted_locations:
+            continue
+        if prune:
+            actions.append(Action(DELETE, replica.name, replica.location, 'not in the wanted set (--prune)'))
+        else:
+            actions.append(Action(NONE, replica.name, replica.location, 'not in the wanted set; kept (no --prune)'))
+    return actions

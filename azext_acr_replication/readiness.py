@@ -1,0 +1,58 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) acr-replication authors. Licensed under the MIT License.
+# --------------------------------------------------------------------------------------------
+"""Wait until replicas hold the data (displayStatus Ready), not only until ARM says Succeeded."""
+import time
+
+from azext_acr_replication.polling import Backoff
+
+READY = 'Ready'
+
+
+class NotReadyError(Exception):
+    def __init__(self, message, states):
+        super().__init__(message)
+        self.states = states
+
+
+def display_status(replica):
+    status = getattr(replica, 'status', None)
+    return getattr(status, 'display_status', None) if status else None
+
+
+def wait_until_ready(get, names, timeout, on_progress=None, clock=time.monotonic, sleep=time.sleep,
+                     backoff=None):
+    """Poll get(name) for every name until all are Ready. Return {name: replica}.
+
+    Raises NotReadyError when timeout (seconds) passes or a replica fails; replicas are left as they are.
+    """
+    backoff = backoff or Backoff(first=1.0, factor=1.5, cap=15.0)
+    deadline = clock() + timeout
+    latest = {}
+    pending = list(names)
+    while True:
+        for name in list(pending):
+            replica = get(name)
+            latest[name] = replica
+            if replica.provisioning_state in ('Failed', 'Canceled'):
+                raise NotReadyError("Replication '{}' is {}; it will not become Ready. Run 'az acr replication "
+                                    "sync' to recreate it.".format(name, replica.provisioning_state),
+                                    _states(latest))
+            if display_status(replica) == READY:
+                pending.remove(name)
+        if on_progress:
+            on_progress(_states(latest))
+        if not pending:
+            return latest
+        left = deadline - clock()
+        if left <= 0:
+            waiting = ', '.join('{} ({})'.format(n, display_status(latest[n]) or latest[n].provisioning_state)
+                                for n in pending)
+            raise NotReadyError("Timed out after {} s waiting for data to sync: {} not Ready yet. The replicas are "
+                                "left as they are; run 'az acr replication wait --ready' to keep waiting."
+                                .format(int(timeout), waiting), _states(latest))
+        sleep(min(backoff.next(), left))
+
+
+def _states(latest):
+    return {name: display_status(r) or r.provisioning_state for name, r in latest.items()}

@@ -1,0 +1,123 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) acr-replication authors. Licensed under the MIT License.
+# --------------------------------------------------------------------------------------------
+"""Find a registry's resource group, home region and SKU with as few ARM calls as possible."""
+from knack.log import get_logger
+
+from azext_acr_replication.group_cache import GroupCache
+
+logger = get_logger(__name__)
+
+REGISTRY_TYPE = 'Microsoft.ContainerRegistry/registries'
+STALE_CODES = ('ParentResourceNotFound', 'ResourceGroupNotFound', 'ResourceNotFound')
+
+
+class RegistryRef:  # pylint: disable=too-few-public-methods
+    """Where a registry lives. sku is None until someone asked ARM for it."""
+
+    def __init__(self, name, group, location=None, sku=None, source='argument'):
+        self.name = name
+        self.group = group
+        self.location = location
+        self.sku = sku
+        self.source = source
+
+
+def group_from_id(resource_id):
+    parts = resource_id.split('/')
+    lowered = [p.lower() for p in parts]
+    return parts[lowered.index('resourcegroups') + 1]
+
+
+def is_not_found(error):
+    return getattr(error, 'status_code', None) == 404
+
+
+class RegistryLookup:
+    """Resolves registries for one command; `registries`, `resources` are SDK operation groups."""
+
+    def __init__(self, subscription, config_dir, registries, resources_factory, subscription_label=None):
+        self.subscription = subscription
+        self.subscription_label = subscription_label or subscription
+        self.cache = GroupCache(config_dir)
+        self.registries = registries
+        self.resources_factory = resources_factory
+
+    def find(self, name, group=None, need_details=False):
+        """Return a RegistryRef; with need_details, sku and location are fresh from ARM."""
+        if group:
+            ref = RegistryRef(name, group, source='argument')
+            return self._details(ref) if need_details else ref
+        cached = self.cache.get(self.subscription, name)
+        if cached:
+            ref = RegistryRef(name, cached['group'], cached.get('location'), source='cache')
+            if not need_details:
+                return ref
+            try:
+                return self._details(ref)
+            except Exception as error:  # pylint: disable=broad-except
+                if not is_not_found(error):
+                    raise
+                self.forget(ref)
+        return self._search(name)
+
+    def forget(self, ref):
+        if ref.source == 'cache':
+            logger.info("Registry '%s' is no longer in resource group '%s'; looking it up again.", ref.name,
+                        ref.group)
+        self.cache.drop(self.subscription, ref.name)
+
+    def _details(self, ref):
+        registry = self.registries.get(ref.group, ref.name)
+        ref.location = registry.location
+        ref.sku = registry.sku.name if registry.sku else None
+        ref.name = registry.name
+        self.cache.put(self.subscription, registry.name, ref.group, registry.location)
+        return ref
+
+    def _search(self, name):
+        """The built-in's lookup (subscription resources query), stopping at the first match.
+
+        That query is an eventually consistent cache: a registry created moments ago may be
+        missing, so fall back to the resource provider's own registry list before giving up.
+        """
+        wanted = name.lower()
+        resources = self.resources_factory()
+        query = "resourceType eq '{}'".format(REGISTRY_TYPE)
+        for item in resources.list(filter=query):
+            if item.name.lower() == wanted:
+                return self._remember(item.name, group_from_id(item.id), item.location,
+                                      item.sku.name if item.sku else None)
+        for registry in self.registries.list():
+            if registry.name.lower() == wanted:
+                return self._remember(registry.name, group_from_id(registry.id), registry.location,
+                                      registry.sku.name if registry.sku else None)
+        from azure.cli.core.azclierror import ResourceNotFoundError
+        raise ResourceNotFoundError(
+            "Registry '{}' was not found in subscription '{}'. Check the name, or pass --resource-group, or "
+            "switch subscription with 'az account set -s <subscription>'.".format(name, self.subscription_label))
+
+    def _remember(self, name, group, location, sku):
+        self.cache.put(self.subscription, name, group, location)
+        return RegistryRef(name, group, location, sku, source='lookup')
+
+    def call(self, ref, operation):
+        """Run operation(group); when a cached group turns out stale (404), look up and retry once."""
+        try:
+            return operation(ref.group)
+        except Exception as error:  # pylint: disable=broad-except
+            if ref.source != 'cache' or not is_not_found(error) or not _is_parent_missing(error):
+                raise
+        self.forget(ref)
+        fresh = self._search(ref.name)
+        ref.group, ref.location, ref.source = fresh.group, fresh.location, fresh.source
+        ref.sku = fresh.sku or ref.sku
+        return operation(ref.group)
+
+
+def _is_parent_missing(error):
+    code = getattr(getattr(error, 'error', None), 'code', None)
+    if code is None:
+        return True  # no body to tell; a retry with a fresh lookup is cheap and safe
+    return code in ('ParentResourceNotFound', 'ResourceGroupNotFound') or (
+        code == 'ResourceNotFound' and "registries/" in str(error).lower() and '/replications/' not in str(error))

@@ -1,0 +1,74 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) acr-replication authors. Licensed under the MIT License.
+# --------------------------------------------------------------------------------------------
+"""Run several replication operations at once and watch them together."""
+import queue
+import threading
+import time
+
+from azext_acr_replication.errors import describe
+
+
+class Outcome:  # pylint: disable=too-few-public-methods
+    def __init__(self, action):
+        self.action = action
+        self.state = 'pending'
+        self.started = False
+        self.resource = None
+        self.error = None
+
+    @property
+    def ok(self):
+        return self.error is None and self.state != 'pending'
+
+
+def run_parallel(actions, execute, on_progress=None, tick=0.25):
+    """Run execute(action, outcome) for every action, each in its own daemon thread.
+
+    execute sets outcome.started when its first write was accepted and may update outcome.state
+    as it goes. Returns the outcomes in the order of actions. On Ctrl-C the threads are left to
+    die with the process and KeyboardInterrupt carries the outcomes (as .outcomes) to the caller.
+    """
+    outcomes = [Outcome(action) for action in actions]
+    done = queue.Queue()
+
+    def work(outcome):
+        try:
+            outcome.resource = execute(outcome.action, outcome)
+            outcome.state = 'done'
+        except Exception as error:  # pylint: disable=broad-except
+            outcome.error = error
+            outcome.state = 'failed: ' + describe(error)
+        finally:
+            done.put(outcome)
+
+    for outcome in outcomes:
+        threading.Thread(target=work, args=(outcome,), daemon=True,
+                         name='replication-' + outcome.action.name).start()
+    remaining = len(outcomes)
+    try:
+        while remaining:
+            try:
+                done.get(timeout=tick)
+                remaining -= 1
+            except queue.Empty:
+                pass
+            if on_progress:
+                on_progress(outcomes)
+    except KeyboardInterrupt as interrupt:
+        interrupt.outcomes = outcomes
+        raise
+    return outcomes
+
+
+def watch_poller(poller, outcome, tick=0.5):
+    """Block on an LRO poller, copying its status into outcome.state for the progress line."""
+    while not poller.done():
+        outcome.state = poller.status()
+        poller.wait(tick)
+    outcome.state = poller.status()
+    return poller.result()
+
+
+def monotonic():
+    return time.monotonic()
