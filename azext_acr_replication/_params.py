@@ -25,8 +25,6 @@ def load_arguments(self, _):
                    help="Name of the registry's resource group. Optional: found (and remembered) when omitted.")
         c.argument('replication_name', options_list=['--name', '-n'], help='The name of the replication.')
         c.argument('tags', arg_type=tags_type, validator=validate_tags)
-        c.argument('no_wait', action='store_true',
-                   help='Do not wait for the operation to finish; return once ARM has accepted it.')
         c.argument('timeout', type=int, validator=validate_timeout,
                    help='With --wait-ready: seconds to wait for the data to sync before giving up (exit 1). '
                         'Default: 3600.')

@@ -13,12 +13,13 @@ def load_command_table(self, _):
     with self.command_group('acr replication', custom_command_type=custom) as g:
         g.custom_command('list', 'acr_replication_list', table_transformer=replication_table)
         g.custom_show_command('show', 'acr_replication_show', table_transformer=replication_table)
-        g.custom_command('create', 'acr_replication_create', table_transformer=replication_table)
+        g.custom_command('create', 'acr_replication_create', table_transformer=replication_table,
+                         supports_no_wait=True)
         g.generic_update_command('update', getter_name='acr_replication_update_get', getter_type=custom,
                                  setter_name='acr_replication_update_set', setter_type=custom,
                                  custom_func_name='acr_replication_update_custom', custom_func_type=custom,
                                  table_transformer=replication_table, supports_no_wait=True,
                                  client_factory=cf_replications)
-        g.custom_command('delete', 'acr_replication_delete', confirmation=True)
+        g.custom_command('delete', 'acr_replication_delete', confirmation=True, supports_no_wait=True)
         g.custom_wait_command('wait', 'acr_replication_wait_get')
-        g.custom_command('sync', 'acr_replication_sync', table_transformer=plan_table)
+        g.custom_command('sync', 'acr_replication_sync', table_transformer=plan_table, supports_no_wait=True)

@@ -33,8 +33,9 @@ def split_locations(values):
 
 def unknown_location_message(location, known):
     """One sentence for a region ARM does not offer, with the closest match or the valid list."""
-    close = difflib.get_close_matches(location, known, n=1, cutoff=0.7)
+    close = difflib.get_close_matches(location, known, n=3, cutoff=0.75)
     if close:
-        return "'{}' is not an Azure region this subscription offers. Did you mean '{}'?".format(location, close[0])
+        return "'{}' is not an Azure region this subscription offers. Did you mean {}?".format(
+            location, " or ".join("'{}'".format(c) for c in sorted(close)))
     return "'{}' is not an Azure region this subscription offers. Valid regions: {}.".format(
         location, ", ".join(sorted(known)))

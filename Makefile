@@ -1,0 +1,40 @@
+# Every `az` call made here uses a project-local config and extension dir, no telemetry and no survey.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+AZ_SAFE_ENV := AZURE_CORE_COLLECT_TELEMETRY=false AZURE_CORE_SURVEY_MESSAGE=false \
+	AZURE_CONFIG_DIR=$(CURDIR)/.local/azure AZURE_EXTENSION_DIR=$(CURDIR)/.local/extensions
+
+.PHONY: venv wheel test unit demo bench lint clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(PIP) install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+wheel: venv
+	rm -rf dist build *.egg-info
+	$(PY) -m pip wheel -q --no-deps --no-build-isolation -w dist . 2>&1 | grep -v "^WARNING: Location" || true
+	@ls dist/acr_replication-*.whl
+
+test: wheel
+	$(AZ_SAFE_ENV) $(PY) -m pytest tests -q -p no:cacheprovider
+
+unit: venv
+	$(PY) -m pytest tests -q -p no:cacheprovider -m "not e2e"
+
+demo: wheel
+	$(AZ_SAFE_ENV) $(PY) -m bench.demo
+
+bench: wheel
+	$(AZ_SAFE_ENV) $(PY) -m bench.run
+
+lint: venv
+	$(PY) -m flake8 --max-line-length 120 azext_acr_replication emulator tests bench
+	$(PY) -m pylint --rcfile=pylintrc azext_acr_replication
+
+clean:
+	rm -rf dist build *.egg-info .local

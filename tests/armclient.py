@@ -1,0 +1,50 @@
+"""A bare HTTPS client for talking to the emulator directly in tests (no az, no SDK)."""
+import http.client
+import json
+import ssl
+import urllib.parse
+
+from emulator.server import CLIENT_ID
+from emulator.state import SUBSCRIPTION_ID
+
+BASE = "/subscriptions/{}/resourceGroups/{{rg}}/providers/Microsoft.ContainerRegistry/registries/{{reg}}".format(
+    SUBSCRIPTION_ID)
+
+
+def registry_path(rg="demo-rg", reg="demopremium"):
+    return BASE.format(rg=rg, reg=reg)
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status, self.headers, self.raw = status, headers, body
+
+    @property
+    def json(self):
+        return json.loads(self.raw) if self.raw else None
+
+
+def call(emu, method, path, body=None, token=True, headers=None):
+    url = urllib.parse.urlsplit(emu.url)
+    context = ssl.create_default_context(cafile=emu.cert_path)
+    conn = http.client.HTTPSConnection(url.hostname, url.port, context=context, timeout=30)
+    sent = dict(headers or {})
+    if token is True:
+        token = emu.emulator.tokens.issue(emu.url, CLIENT_ID)
+    if token:
+        sent["Authorization"] = "Bearer " + token
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        sent["Content-Type"] = "application/json"
+    if "?" not in path and not path.startswith("http"):
+        path += "?api-version=2026-09-01-preview"
+    if path.startswith("http"):
+        parts = urllib.parse.urlsplit(path)
+        path = parts.path + ("?" + parts.query if parts.query else "")
+    try:
+        conn.request(method, path, body=data, headers=sent)
+        resp = conn.getresponse()
+        return Response(resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read())
+    finally:
+        conn.close()

@@ -1,0 +1,80 @@
+"""Running the real `az` against the emulator, for tests and the benchmark."""
+import glob
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GUARD_DIR = os.path.join(ROOT, "tests", "guard")
+AZ = os.path.join(os.path.dirname(sys.executable), "az")
+
+
+def wheel_path():
+    wheels = sorted(glob.glob(os.path.join(ROOT, "dist", "acr_replication-*.whl")), key=os.path.getmtime)
+    if not wheels:
+        raise RuntimeError("no wheel in dist/: run 'make wheel' first")
+    return wheels[-1]
+
+
+class Result:
+    def __init__(self, args, proc, seconds):
+        self.args, self.code, self.seconds = args, proc.returncode, seconds
+        self.stdout, self.stderr = proc.stdout, proc.stderr
+
+    @property
+    def json(self):
+        return json.loads(self.stdout)
+
+    def __repr__(self):
+        return "az {} -> {}\nstdout: {}\nstderr: {}".format(" ".join(self.args), self.code, self.stdout[-3000:],
+                                                            self.stderr[-3000:])
+
+
+class Az:
+    """One `az` identity: its own config dir (copied from a logged-in template) and extension dir."""
+
+    def __init__(self, running, config_dir, extension_dir, guard_log):
+        self.running = running
+        self.env = running.base_env(config_dir, extension_dir)
+        self.env["PYTHONPATH"] = GUARD_DIR
+        self.env["ACR_NET_GUARD_LOG"] = guard_log
+        self.config_dir = config_dir
+
+    def __call__(self, command, expect=0, timeout=600, stdin=None):
+        args = shlex.split(command) if isinstance(command, str) else list(command)
+        started = time.monotonic()
+        proc = subprocess.run([AZ] + args, env=self.env, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL if stdin is None else stdin)
+        result = Result(args, proc, time.monotonic() - started)
+        if expect is not None:
+            assert result.code == expect, repr(result)
+        return result
+
+    def popen(self, command):
+        args = shlex.split(command) if isinstance(command, str) else list(command)
+        return subprocess.Popen([AZ] + args, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, stdin=subprocess.DEVNULL)
+
+
+def make_template(running, workdir, guard_log, with_extension):
+    """A logged-in config dir and an extension dir (with our wheel installed, or empty)."""
+    from emulator.harness import login
+    kind = "ours" if with_extension else "builtin"
+    config_dir = os.path.join(workdir, kind + "-config")
+    extension_dir = os.path.join(workdir, kind + "-extensions")
+    os.makedirs(extension_dir, exist_ok=True)
+    az = Az(running, config_dir, extension_dir, guard_log)
+    login(lambda args, env: az(args), running, az.env)
+    if with_extension:
+        az(["extension", "add", "--source", wheel_path(), "--yes"])
+    return config_dir, extension_dir
+
+
+def fresh_az(running, template, target_dir, guard_log):
+    config_dir, extension_dir = template
+    shutil.copytree(config_dir, target_dir)
+    return Az(running, target_dir, extension_dir, guard_log)

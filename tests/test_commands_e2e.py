@@ -1,0 +1,214 @@
+"""Every command and flag of the extension through the real `az`, against the emulator (issue 3)."""
+import time
+
+import pytest
+
+REG = "-r demopremium"
+
+
+def writes(emu):
+    return [(e["method"], e["path"].rsplit("/", 1)[-1]) for e in emu.writes()]
+
+
+def test_extension_overrides_builtin_group(az):
+    result = az("acr replication list {} -o json".format(REG))
+    assert "altered by the following extension: acr-replication" in result.stderr
+    assert result.json == []
+
+
+def test_help_has_examples_for_every_command(az):
+    for command in ("list", "show", "create", "update", "delete", "wait", "sync"):
+        text = az("acr replication {} --help".format(command)).stdout
+        assert "Examples" in text, command
+    assert "--wait-ready" in az("acr replication create --help").stdout
+
+
+def test_create_default_name_is_normalised_location_and_json_matches_shape(az, emu):
+    emu.knobs(operation_seconds=0.2)
+    created = az('acr replication create {} -l "Japan East"'.format(REG)).json
+    assert created["name"] == "japaneast" and created["location"] == "japaneast"
+    assert created["provisioningState"] == "Succeeded"
+    assert set(created) >= {"id", "location", "name", "provisioningState", "regionEndpointEnabled",
+                            "resourceGroup", "status", "systemData", "tags", "type", "zoneRedundancy"}
+
+
+def test_create_with_all_flags(az, emu):
+    emu.knobs(operation_seconds=0)
+    created = az("acr replication create {} -l eastus -n myreplica --zone-redundancy Enabled "
+                 "--global-endpoint-routing false --tags team=a env=ci".format(REG)).json
+    assert created["name"] == "myreplica" and created["zoneRedundancy"] == "Enabled"
+    assert created["regionEndpointEnabled"] is False and created["tags"] == {"team": "a", "env": "ci"}
+
+
+def test_create_refuses_non_premium_with_known_message(az, emu):
+    for registry in ("demobasic", "demostandard"):
+        result = az("acr replication create -r {} -l japaneast".format(registry), expect=1)
+        assert "Replications are only supported for managed registries in Premium SKU." in result.stderr
+    assert emu.writes() == []
+
+
+def test_create_refuses_home_region_with_known_message(az, emu):
+    result = az("acr replication create {} -l westus".format(REG), expect=1)
+    assert "Replication could not be created in the same location as the registry." in result.stderr
+    assert emu.writes() == []
+
+
+def test_create_unknown_region_suggests_closest_match(az):
+    result = az("acr replication create {} -l japaneest".format(REG), expect=1)
+    assert "Did you mean" in result.stderr and "'japaneast'" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = az("acr replication create {} -l atlantis".format(REG), expect=1)
+    assert "Valid regions:" in result.stderr and "japaneast" in result.stderr
+
+
+def test_missing_registry_names_the_subscription(az):
+    result = az("acr replication list -r nosuchregistry", expect=3)
+    assert "nosuchregistry" in result.stderr and "Emulated Subscription" in result.stderr
+
+
+def test_show_missing_replication_exits_3(az):
+    result = az("acr replication show -n nothere {}".format(REG), expect=3)
+    assert "nothere" in result.stderr
+
+
+def test_show_list_and_output_formats(az, emu):
+    emu.knobs(operation_seconds=0)
+    az("acr replication create {} -l eastus".format(REG))
+    assert az("acr replication show -n eastus {} --query location -o tsv".format(REG)).stdout.strip() == "eastus"
+    assert "name: eastus" in az("acr replication show -n eastus {} -o yaml".format(REG)).stdout
+    table = az("acr replication list {} -o table".format(REG)).stdout.splitlines()
+    assert table[0].split() == ["NAME", "LOCATION", "PROVISIONING", "STATE", "STATUS", "REGION", "ENDPOINT",
+                                "ENABLED", "ZONE", "REDUNDANCY"]
+    assert any(line.split()[:2] == ["eastus", "eastus"] for line in table[2:])
+    names = az("acr replication list {} --query [].name -o tsv".format(REG)).stdout.split()
+    assert sorted(names) == ["eastus", "westus"]
+
+
+def test_configured_default_registry(az, emu):
+    emu.knobs(operation_seconds=0)
+    az("configure --defaults acr=demopremium")
+    az("acr replication create -l eastus")
+    assert len(az("acr replication list").json) == 2
+
+
+def test_update_tags_and_routing(az, emu):
+    emu.knobs(operation_seconds=0.2)
+    az("acr replication create {} -l eastus".format(REG))
+    updated = az("acr replication update -n eastus {} --tags k=v --global-endpoint-routing false".format(REG)).json
+    assert updated["tags"] == {"k": "v"} and updated["regionEndpointEnabled"] is False
+    assert az("acr replication update -n eastus {} --no-wait".format(REG)).stdout.strip() == ""
+
+
+@pytest.mark.parametrize("flag", ["--zone-redundancy Enabled", "--location eastus2"])
+def test_update_of_create_only_settings_explains(az, emu, flag):
+    emu.knobs(operation_seconds=0)
+    az("acr replication create {} -l eastus".format(REG))
+    emu.emulator.clear_log()
+    result = az("acr replication update -n eastus {} {}".format(REG, flag), expect=1)
+    assert "cannot be changed" in result.stderr and "delete" in result.stderr.lower()
+    assert emu.writes() == []
+
+
+def test_delete_asks_for_confirmation_and_refuses_without_tty(az, emu):
+    emu.knobs(operation_seconds=0)
+    az("acr replication create {} -l eastus".format(REG))
+    emu.emulator.clear_log()
+    result = az("acr replication delete -n eastus {}".format(REG), expect=1)
+    assert "--yes" in result.stderr
+    assert emu.writes() == []
+
+
+def test_delete_with_yes_and_no_wait(az, emu):
+    emu.knobs(operation_seconds=0.3)
+    az("acr replication create {} -l eastus japaneast".format(REG))
+    az("acr replication delete -n eastus {} --yes".format(REG))
+    az("acr replication show -n eastus {}".format(REG), expect=3)
+    emu.knobs(operation_seconds=2)
+    started = time.monotonic()
+    az("acr replication delete -n japaneast {} --yes --no-wait".format(REG))
+    assert time.monotonic() - started < 2 + 3  # did not wait for the 2 s operation (plus az start-up)
+    az("acr replication wait -n japaneast {} --deleted --interval 1 --timeout 30".format(REG))
+    az("acr replication show -n japaneast {}".format(REG), expect=3)
+
+
+def test_delete_refuses_home_replica_unless_allowed(az, emu):
+    emu.knobs(operation_seconds=0)
+    az("acr replication create {} -l eastus".format(REG))
+    emu.emulator.clear_log()
+    result = az("acr replication delete -n westus {} --yes".format(REG), expect=1)
+    assert "home replica" in result.stderr and "--allow-home-replica" in result.stderr
+    assert emu.writes() == []
+    az("acr replication delete -n westus {} --yes --allow-home-replica".format(REG))
+    assert writes(emu) == [("DELETE", "westus")]
+
+
+def test_create_no_wait_then_wait_created(az, emu):
+    emu.knobs(operation_seconds=2)
+    started = time.monotonic()
+    result = az("acr replication create {} -l eastus --no-wait".format(REG))
+    assert time.monotonic() - started < 2 + 3
+    assert result.stdout.strip() == "" and "Started: eastus" in result.stderr
+    assert writes(emu) == [("PUT", "eastus")]
+    az("acr replication wait -n eastus {} --created --interval 1 --timeout 30".format(REG))
+    assert az("acr replication show -n eastus {}".format(REG)).json["provisioningState"] == "Succeeded"
+
+
+def test_wait_ready_and_wait_exists(az, emu):
+    emu.knobs(operation_seconds=0, sync_seconds=2)
+    az("acr replication create {} -l eastus".format(REG))
+    az("acr replication wait -n eastus {} --exists --interval 1 --timeout 10".format(REG))
+    assert az("acr replication show -n eastus {}".format(REG)).json["status"]["displayStatus"] == "Syncing"
+    az("acr replication wait -n eastus {} --ready --interval 1 --timeout 30".format(REG))
+    assert az("acr replication show -n eastus {}".format(REG)).json["status"]["displayStatus"] == "Ready"
+
+
+def test_group_given_list_is_one_arm_request(az, emu):
+    emu.emulator.clear_log()
+    az("acr replication list {} -g demo-rg".format(REG))
+    assert [e["path"].rsplit("/", 1)[-1] for e in emu.requests()] == ["replications"]
+
+
+def test_group_lookup_is_cached_and_dropped_on_404(az, emu):
+    emu.emulator.clear_log()
+    az("acr replication list {}".format(REG))
+    assert len(emu.requests()) == 2  # resources query + list
+    emu.emulator.clear_log()
+    az("acr replication list {}".format(REG))
+    assert len(emu.requests()) == 1  # group remembered
+    # the registry "moves" to another group: the cached group 404s, is dropped, and the lookup runs again
+    state = emu.emulator.state
+    registry = state.registries.pop(("demo-rg", "demopremium"))
+    registry.group = "prod-rg"
+    state.registries[("prod-rg", "demopremium")] = registry
+    emu.emulator.clear_log()
+    assert az("acr replication list {}".format(REG)).json == []
+    assert [e["status"] for e in emu.requests()] == [404, 200, 200]
+    emu.emulator.clear_log()
+    az("acr replication list {}".format(REG))
+    assert len(emu.requests()) == 1
+
+
+def test_registry_login_server_is_accepted(az):
+    result = az("acr replication list -r demopremium.azurecr.io")
+    assert result.json == []
+
+
+@pytest.mark.parametrize("name", ["abc", "a" * 51, "bad-name!"])
+def test_bad_registry_name_is_a_usage_error(az, emu, name):
+    result = az(["acr", "replication", "list", "-r", name], expect=2)
+    assert "alpha numeric" in result.stderr
+    assert emu.requests() == []
+
+
+def test_list_and_show_json_identical_to_builtin(az, builtin_az, emu):
+    emu.knobs(operation_seconds=0)
+    az("acr replication create {} -l eastus japaneast --tags a=b".format(REG))
+    az("acr replication update -n japaneast {} --global-endpoint-routing false".format(REG))
+    assert az("acr replication list {}".format(REG)).json == builtin_az("acr replication list {}".format(REG)).json
+    for name in ("eastus", "japaneast", "westus"):
+        ours = az("acr replication show -n {} {}".format(name, REG)).json
+        assert ours == builtin_az("acr replication show -n {} {}".format(name, REG)).json
+    ours_table = az("acr replication list {} -o table".format(REG)).stdout.splitlines()
+    builtin_table = builtin_az("acr replication list {} -o table".format(REG)).stdout.splitlines()
+    # same columns in the same order, ours adds ZONE REDUNDANCY at the end
+    assert ours_table[0].startswith(builtin_table[0].rstrip())

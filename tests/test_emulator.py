@@ -1,0 +1,223 @@
+"""The emulator itself: ARM behaviour from ARM-FACTS.md, every knob and every fault."""
+import http.client
+import ssl
+import time
+
+import pytest
+
+from emulator.harness import running_emulator
+from emulator.state import SUBSCRIPTION_ID
+from tests.armclient import call, registry_path
+
+REG = registry_path()
+
+
+@pytest.fixture
+def arm(emu):
+    emu.reset()
+    return emu
+
+
+def put(emu, name, location, **props):
+    return call(emu, "PUT", REG + "/replications/" + name, {"location": location, "properties": props})
+
+
+def wait_op(emu, url, seconds=10):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        status = call(emu, "GET", url).json["status"]
+        if status in ("Succeeded", "Failed"):
+            return status
+        time.sleep(0.05)
+    raise AssertionError("operation did not end")
+
+
+def test_metadata_needs_no_token_and_points_at_itself(arm):
+    resp = call(arm, "GET", "/metadata/endpoints?api-version=2022-09-01", token=None)
+    assert resp.status == 200
+    assert resp.json["resourceManager"].startswith("https://127.0.0.1:")
+    assert resp.json["authentication"]["loginEndpoint"].startswith("https://127.0.0.1:")
+
+
+def test_arm_without_valid_token_is_401_with_arm_error_body(arm):
+    for token in (None, "not.a.jwt", arm.emulator.tokens.issue(arm.url, "x", now=time.time() - 7200)):
+        resp = call(arm, "GET", REG, token=token)
+        assert resp.status == 401
+        assert resp.json["error"]["code"] == "InvalidAuthenticationToken"
+
+
+def test_list_is_empty_until_first_geo_replica_then_includes_home(arm):
+    assert call(arm, "GET", REG + "/replications").json == {"value": []}
+    assert put(arm, "japaneast", "japaneast").status == 201
+    names = {r["name"]: r for r in call(arm, "GET", REG + "/replications").json["value"]}
+    assert set(names) == {"japaneast", "westus"}
+    assert names["westus"]["systemData"]["createdByType"] == "Application"
+
+
+def test_put_is_201_with_async_operation_creating_then_succeeded(arm):
+    arm.knobs(operation_seconds=0.3)
+    resp = put(arm, "japaneast", "japaneast")
+    assert resp.status == 201
+    assert resp.json["properties"]["provisioningState"] == "Creating"
+    assert "retry-after" not in resp.headers
+    url = resp.headers["azure-asyncoperation"]
+    assert "/replications/japaneast/operationStatuses/replications-" in url
+    assert call(arm, "GET", url).json == {"status": "Creating"}
+    assert wait_op(arm, url) == "Succeeded"
+    body = call(arm, "GET", REG + "/replications/japaneast").json
+    assert body["properties"]["provisioningState"] == "Succeeded"
+    assert body["properties"]["status"]["displayStatus"] == "Ready"
+    assert put(arm, "japaneast", "japaneast").status in (200, 201)  # create-or-update does not fail
+
+
+def test_operation_seconds_knob_sets_how_long_an_operation_runs(arm):
+    arm.knobs(operation_seconds=0.6)
+    started = time.time()
+    assert wait_op(arm, put(arm, "eastus", "eastus").headers["azure-asyncoperation"]) == "Succeeded"
+    assert 0.5 <= time.time() - started < 3
+
+
+def test_sync_seconds_knob_keeps_replica_syncing_then_ready(arm):
+    arm.knobs(operation_seconds=0, sync_seconds=0.5)
+    put(arm, "eastus", "eastus")
+    assert call(arm, "GET", REG + "/replications/eastus").json["properties"]["status"]["displayStatus"] == "Syncing"
+    time.sleep(0.6)
+    assert call(arm, "GET", REG + "/replications/eastus").json["properties"]["status"]["displayStatus"] == "Ready"
+
+
+def test_stuck_regions_never_leave_syncing(arm):
+    arm.knobs(operation_seconds=0, sync_seconds=0, stuck_regions=["eastus"])
+    put(arm, "eastus", "eastus")
+    time.sleep(0.1)
+    assert call(arm, "GET", REG + "/replications/eastus").json["properties"]["status"]["displayStatus"] == "Syncing"
+
+
+def test_fail_regions_end_failed_with_arm_error(arm):
+    arm.knobs(operation_seconds=0.1, fail_regions=["eastus"])
+    url = put(arm, "eastus", "eastus").headers["azure-asyncoperation"]
+    assert wait_op(arm, url) == "Failed"
+    body = call(arm, "GET", url).json
+    assert body["error"]["code"] == "ReplicationFailed" and "eastus" in body["error"]["message"]
+    assert call(arm, "GET", REG + "/replications/eastus").json["properties"]["provisioningState"] == "Failed"
+
+
+def test_retry_after_knob_is_sent_on_lro_answers(arm):
+    arm.knobs(retry_after=2)
+    resp = put(arm, "eastus", "eastus")
+    assert resp.headers["retry-after"] == "2"
+
+
+def test_latency_knob_delays_every_request(arm):
+    arm.knobs(latency_ms=300)
+    started = time.time()
+    call(arm, "GET", REG)
+    assert time.time() - started >= 0.3
+
+
+def test_delete_is_202_with_location_polls_then_200(arm):
+    arm.knobs(operation_seconds=0)
+    put(arm, "eastus", "eastus")
+    arm.knobs(operation_seconds=0.3)
+    resp = call(arm, "DELETE", REG + "/replications/eastus")
+    assert resp.status == 202 and resp.raw == b""
+    location = resp.headers["location"]
+    assert "/providers/Microsoft.ContainerRegistry/locations/eastus/operationResults/replications-" in location
+    poll = call(arm, "GET", location)
+    assert poll.status == 202 and poll.headers["location"]
+    time.sleep(0.35)
+    assert call(arm, "GET", location).status == 200
+    assert call(arm, "GET", REG + "/replications/eastus").status == 404
+    assert call(arm, "DELETE", REG + "/replications/eastus").status == 204
+
+
+def test_patch_changes_only_tags_and_routing(arm):
+    arm.knobs(operation_seconds=0)
+    put(arm, "eastus", "eastus")
+    arm.knobs(operation_seconds=0.2)
+    resp = call(arm, "PATCH", REG + "/replications/eastus", {"tags": {"a": "b"},
+                                                             "properties": {"regionEndpointEnabled": False}})
+    assert resp.status == 201 and resp.json["properties"]["provisioningState"] == "Updating"
+    assert wait_op(arm, resp.headers["azure-asyncoperation"]) == "Succeeded"
+    body = call(arm, "GET", REG + "/replications/eastus").json
+    assert body["tags"] == {"a": "b"} and body["properties"]["regionEndpointEnabled"] is False
+
+
+def test_errors_have_arm_bodies(arm):
+    assert call(arm, "GET", REG + "/replications/nothere").json["error"]["code"] == "ResourceNotFound"
+    missing = call(arm, "GET", registry_path(reg="nosuchreg") + "/replications")
+    assert missing.status == 404 and missing.json["error"]["code"] == "ParentResourceNotFound"
+    assert call(arm, "GET", registry_path(rg="nosuch-rg")).json["error"]["code"] == "ResourceGroupNotFound"
+    bad = put(arm, "atlantis", "atlantis")
+    assert bad.status == 400 and bad.json["error"]["code"] == "LocationNotAvailableForResourceType"
+    arm.knobs(operation_seconds=5)
+    put(arm, "eastus", "eastus")
+    assert put(arm, "eastus", "eastus").status == 409
+
+
+def test_list_pages_with_next_link(arm):
+    arm.knobs(operation_seconds=0, page_size=2)
+    for region in ("eastus", "japaneast", "westeurope"):
+        put(arm, region, region)
+    first = call(arm, "GET", REG + "/replications").json
+    assert len(first["value"]) == 2 and first["nextLink"].startswith(arm.url.rstrip("/"))
+    names = [r["name"] for r in first["value"]]
+    link = first["nextLink"]
+    while link:
+        page = call(arm, "GET", link).json
+        names += [r["name"] for r in page["value"]]
+        link = page.get("nextLink")
+    assert sorted(names) == ["eastus", "japaneast", "westeurope", "westus"]
+
+
+def test_resources_list_pages_and_bulk_registries(arm):
+    arm.reset(extra_registries=2000)
+    path = "/subscriptions/{}/resources?$filter=resourceType%20eq%20%27Microsoft.ContainerRegistry%2Fregistries%27" \
+           "&api-version=2024-11-01".format(SUBSCRIPTION_ID)
+    first = call(arm, "GET", path).json
+    assert len(first["value"]) == 1000 and "nextLink" in first
+    assert first["value"][0]["sku"]["name"] and first["value"][0]["location"]
+
+
+def test_locations_are_realistic(arm):
+    names = [r["name"] for r in call(arm, "GET", "/subscriptions/{}/locations".format(SUBSCRIPTION_ID)).json["value"]]
+    assert {"japaneast", "eastus", "westeurope"} <= set(names)
+
+
+@pytest.mark.parametrize("status", [429, 500, 503, 403])
+def test_injected_status_faults_fire_the_given_number_of_times(arm, status):
+    arm.fault(status=status, method="GET", path="/replications$", times=2, retry_after=1)
+    for _ in range(2):
+        resp = call(arm, "GET", REG + "/replications")
+        assert resp.status == status and resp.json["error"]["code"]
+        assert resp.headers["retry-after"] == "1"
+    assert call(arm, "GET", REG + "/replications").status == 200
+
+
+def test_injected_drop_closes_the_connection_without_answer(arm):
+    arm.fault(status=0, method="GET", path="/replications$")
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionError, ssl.SSLError)):
+        call(arm, "GET", REG + "/replications")
+    assert call(arm, "GET", REG + "/replications").status == 200
+
+
+def test_fault_skip_lets_first_requests_through(arm):
+    arm.fault(status=503, method="GET", path="/replications$", skip=1)
+    assert call(arm, "GET", REG + "/replications").status == 200
+    assert call(arm, "GET", REG + "/replications").status == 503
+
+
+def test_request_log_records_method_path_status(arm):
+    arm.emulator.clear_log()
+    call(arm, "GET", REG)
+    entry = arm.requests()[-1]
+    assert entry["method"] == "GET" and entry["path"] == REG and entry["status"] == 200 and entry["seconds"] >= 0
+
+
+def test_serves_only_loopback_over_tls(tmp_path):
+    with running_emulator(workdir=str(tmp_path)) as running:
+        assert running.server.server_address[0] == "127.0.0.1"
+        assert running.url.startswith("https://127.0.0.1:")
+        with pytest.raises(ssl.SSLError):  # not trusted without the emulator's certificate
+            conn = http.client.HTTPSConnection("127.0.0.1", running.server.server_address[1],
+                                               context=ssl.create_default_context(), timeout=5)
+            conn.request("GET", "/metadata/endpoints")
