@@ -6,8 +6,9 @@
 from azure.cli.core.commands.parameters import (get_enum_type, get_three_state_flag, resource_group_name_type,
                                                 tags_type)
 
-from azext_acr_replication._validators import (validate_locations, validate_ready, validate_registry_name,
-                                               validate_replication_name, validate_tags, validate_timeout)
+from azext_acr_replication._validators import (validate_locations, validate_registry_name,
+                                               validate_replication_name, validate_tags, validate_timeout,
+                                               validate_wait_condition)
 
 ROUTING_HELP = ("Allow routing to this replication via the registry global endpoint. If disabled, requests to the "
                 "global endpoint will not be routed to the replica. Data syncing to the replica will continue "
@@ -66,5 +67,15 @@ def load_arguments(self, _):
                    help="Allow deleting the home replica (the one in the registry's home region).")
 
     with self.argument_context('acr replication wait') as c:
-        c.argument('ready', action='store_true', validator=validate_ready,
+        c.argument('created', action='store_true', validator=validate_wait_condition,
+                   help="Wait until created with 'provisioningState' at 'Succeeded'.")
+        c.argument('updated', action='store_true', help="Wait until updated with provisioningState at 'Succeeded'.")
+        c.argument('deleted', action='store_true', help='Wait until deleted.')
+        c.argument('exists', action='store_true', help='Wait until the replication exists.')
+        c.argument('ready', action='store_true',
                    help="Wait until the replica's data has finished syncing (status Ready).")
+        c.argument('custom', help="Wait until the condition satisfies a custom JMESPath query. E.g. "
+                                  "provisioningState!='InProgress', status.displayStatus=='Ready'.")
+        c.argument('timeout', type=int, help='Maximum wait in seconds. Default: 3600.')
+        c.argument('interval', type=int, help='Longest pause between polls in seconds (polls start at 1 s and '
+                                              'back off to this). Default: 30.')

@@ -9,9 +9,6 @@ the handlers and raise azclierror types.
 """
 from azext_acr_replication.names import BAD_REGISTRY_NAME, REGISTRY_NAME, split_locations
 
-READY_CONDITION = "status.displayStatus=='Ready'"
-
-
 class ArgumentError(ValueError):
     """A bad argument: exit code 2."""
 
@@ -69,7 +66,14 @@ def validate_tags(namespace):
                                 "at most 256 characters.".format(key))
 
 
-def validate_ready(namespace):
-    """`wait --ready` is `wait --custom` with the condition that the data finished syncing."""
-    if getattr(namespace, 'ready', False):
-        namespace.custom = READY_CONDITION
+def validate_wait_condition(namespace):
+    chosen = [flag for flag in ('created', 'updated', 'deleted', 'exists', 'ready') if getattr(namespace, flag, False)]
+    if getattr(namespace, 'custom', None):
+        chosen.append('custom')
+    if len(chosen) != 1:
+        raise ArgumentError('incorrect usage: give exactly one of --created | --updated | --deleted | --exists | '
+                            '--ready | --custom JMESPATH.')
+    if namespace.interval is not None and namespace.interval <= 0:
+        raise ArgumentError('--interval must be a positive number of seconds.')
+    if namespace.timeout is not None and namespace.timeout < 0:
+        raise ArgumentError('--timeout must be zero or a positive number of seconds; got {}.'.format(namespace.timeout))

@@ -21,5 +21,5 @@ def load_command_table(self, _):
                                  table_transformer=replication_table, supports_no_wait=True,
                                  client_factory=cf_replications)
         g.custom_command('delete', 'acr_replication_delete', confirmation=True, supports_no_wait=True)
-        g.custom_wait_command('wait', 'acr_replication_wait_get')
+        g.custom_command('wait', 'acr_replication_wait')
         g.custom_command('sync', 'acr_replication_sync', table_transformer=plan_table, supports_no_wait=True)

@@ -62,16 +62,38 @@ def acr_replication_show(cmd, client, replication_name, registry_name, resource_
     return lookup.call(ref, lambda group: client.get(group, ref.name, replication_name))
 
 
-def acr_replication_wait_get(cmd, client, replication_name, registry_name, resource_group_name=None, ready=None):
-    # `ready` is turned into --custom by its validator; it is accepted here only so the wait
-    # machinery can pass it through
-    return acr_replication_show(cmd, client, replication_name, registry_name, resource_group_name)
+def acr_replication_wait(cmd, client, replication_name, registry_name, resource_group_name=None, created=False,
+                        updated=False, deleted=False, exists=False, ready=False, custom=None, timeout=3600,
+                        interval=30):
+    from azure.cli.core.azclierror import AzureResponseError
+    from azext_acr_replication import waiting
+    from azext_acr_replication.registry_lookup import is_not_found
+    description, predicate = waiting.condition_for(created, updated, deleted, exists, ready, custom)
+    lookup = _lookup(cmd)
+    ref = lookup.find(registry_name, resource_group_name)
+
+    def get():
+        try:
+            return lookup.call(ref, lambda group: client.get(group, ref.name, replication_name))
+        except Exception as error:  # pylint: disable=broad-except
+            if is_not_found(error):
+                return None
+            raise
+    progress = _progress(cmd)
+    try:
+        waiting.wait_for(get, description, predicate, timeout, interval,
+                         on_progress=lambda r: progress.add(message='waiting: {}'.format(
+                             'absent' if r is None else r.provisioning_state)))
+    except (waiting.WaitTimeout, waiting.WaitFailed) as error:
+        raise AzureResponseError(str(error))
+    finally:
+        progress.end()
 
 
 # --- create / sync ------------------------------------------------------------------------------
 def _reconcile(cmd, client, registry_name, locations, resource_group_name, replication_name,
                global_endpoint_routing, zone_redundancy, tags, prune, dry_run, no_wait, wait_ready, timeout,
-               refuse_home):
+               refuse_home, only_wanted):
     """Shared by create and sync: plan against what exists, then apply and optionally wait for data."""
     from azure.cli.core.azclierror import InvalidArgumentValueError
     from azext_acr_replication import plan as planning
@@ -92,7 +114,7 @@ def _reconcile(cmd, client, registry_name, locations, resource_group_name, repli
         actions = planning.plan(existing, wanted, home, prune=prune)
     except planning.PlanError as error:
         raise InvalidArgumentValueError(str(error))
-    if not prune:
+    if only_wanted:
         wanted_names = {w.name.lower() for w in wanted}
         actions = [a for a in actions if a.name.lower() in wanted_names]
     if dry_run:
@@ -167,7 +189,7 @@ def acr_replication_create(cmd, client, location, registry_name, resource_group_
     actions, current, outcomes = _reconcile(
         cmd, client, registry_name, locations, resource_group_name, replication_name, global_endpoint_routing,
         zone_redundancy, tags, prune=False, dry_run=False, no_wait=no_wait, wait_ready=wait_ready,
-        timeout=timeout, refuse_home=True)
+        timeout=timeout, refuse_home=True, only_wanted=True)
     for action in actions:
         if action.kind == 'none':
             logger.warning("Replication '%s' already exists with these settings; nothing to do.", action.name)
@@ -191,7 +213,7 @@ def acr_replication_sync(cmd, client, registry_name, location, resource_group_na
     actions, _, _ = _reconcile(
         cmd, client, registry_name, location, resource_group_name, None, global_endpoint_routing, zone_redundancy,
         tags, prune=prune, dry_run=dry_run, no_wait=no_wait, wait_ready=wait_ready, timeout=timeout,
-        refuse_home=False)
+        refuse_home=False, only_wanted=False)
     changes = [a for a in actions if a.writes]
     if dry_run:
         for action in actions:

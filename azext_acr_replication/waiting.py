@@ -1,0 +1,72 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) acr-replication authors. Licensed under the MIT License.
+# --------------------------------------------------------------------------------------------
+"""`az acr replication wait`: poll one replica until a condition holds. No az needed to test it.
+
+Unlike the CLI's generic wait (which returns its timeout error instead of raising it, so the
+command exits 0), a timeout here is an error with exit code 1. Polls start fast and back off.
+"""
+import time
+
+from azext_acr_replication.polling import Backoff
+
+
+class WaitTimeout(Exception):
+    pass
+
+
+class WaitFailed(Exception):
+    pass
+
+
+def _status(replica):
+    status = getattr(replica, 'status', None)
+    return getattr(status, 'display_status', None) if status else None
+
+
+def condition_for(created=False, updated=False, deleted=False, exists=False, ready=False, custom=None):
+    """(description, predicate(replica_or_None)) for the one condition asked for."""
+    def provisioned(replica):
+        if replica is None:
+            return False
+        if replica.provisioning_state in ('Failed', 'Canceled'):
+            raise WaitFailed("Replication '{}' is {}.".format(replica.name, replica.provisioning_state))
+        return replica.provisioning_state == 'Succeeded'
+
+    if created:
+        return 'created', provisioned
+    if updated:
+        return 'updated', provisioned
+    if deleted:
+        return 'deleted', lambda replica: replica is None
+    if exists:
+        return 'present', lambda replica: replica is not None
+    if ready:
+        return 'Ready (data synced)', lambda replica: provisioned(replica) and _status(replica) == 'Ready'
+    if custom:
+        import jmespath
+        from azure.cli.core.util import todict
+        expression = jmespath.compile(custom)
+        return "matching '{}'".format(custom), lambda replica: replica is not None and bool(
+            expression.search(todict(replica)))
+    raise ValueError('incorrect usage: --created | --updated | --deleted | --exists | --ready | --custom JMESPATH')
+
+
+def wait_for(get, description, predicate, timeout, interval, clock=time.monotonic, sleep=time.sleep,
+             on_progress=None):
+    """Call get() (None when the replica does not exist) until predicate holds; return the last value."""
+    backoff = Backoff(first=min(1.0, interval), factor=1.5, cap=interval)
+    deadline = clock() + timeout
+    while True:
+        current = get()
+        if predicate(current):
+            return current
+        if on_progress:
+            on_progress(current)
+        left = deadline - clock()
+        if left <= 0:
+            state = 'absent' if current is None else (_status(current) or current.provisioning_state)
+            raise WaitTimeout("Timed out after {} s waiting for the replication to be {}; it is {}. Nothing was "
+                              "changed; run the command again to keep waiting.".format(int(timeout), description,
+                                                                                       state))
+        sleep(min(backoff.next(), left))
