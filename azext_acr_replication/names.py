@@ -33,7 +33,9 @@ def split_locations(values):
 
 def unknown_location_message(location, known):
     """One sentence for a region ARM does not offer, with the closest match or the valid list."""
-    close = difflib.get_close_matches(location, known, n=3, cutoff=0.75)
+    scored = sorted(((difflib.SequenceMatcher(None, location, k).ratio(), k) for k in known), reverse=True)
+    best = scored[0][0] if scored else 0
+    close = [k for score, k in scored if score >= 0.75 and score >= best - 0.02][:3]
     if close:
         return "'{}' is not an Azure region this subscription offers. Did you mean {}?".format(
             location, " or ".join("'{}'".format(c) for c in sorted(close)))
