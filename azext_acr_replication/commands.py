@@ -5,12 +5,13 @@ from azure.cli.core.commands import CliCommandType
 
 from azext_acr_replication._client_factory import cf_replications
 from azext_acr_replication._format import replication_table, plan_table
+from azext_acr_replication.errors import handle_exception
 
 
 def load_command_table(self, _):
     custom = CliCommandType(operations_tmpl='azext_acr_replication.custom#{}', client_factory=cf_replications)
 
-    with self.command_group('acr replication', custom_command_type=custom) as g:
+    with self.command_group('acr replication', custom_command_type=custom, exception_handler=handle_exception) as g:
         g.custom_command('list', 'acr_replication_list', table_transformer=replication_table)
         g.custom_show_command('show', 'acr_replication_show', table_transformer=replication_table)
         g.custom_command('create', 'acr_replication_create', table_transformer=replication_table,

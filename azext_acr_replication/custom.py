@@ -133,10 +133,32 @@ def _reconcile(cmd, client, registry_name, locations, resource_group_name, repli
     _unknown_region_hint(cmd, outcomes)
     report_failures(outcomes, 'create')
     current = {m.name.lower(): m for m in existing_models}
+    if not no_wait:
+        current.update(_finish_running(cmd, client, ref, existing_models, actions))
     if wait_ready and not no_wait:
         current.update(_wait_ready(cmd, client, ref, [a.name for a in actions
                                                        if a.kind != planning.DELETE], timeout))
     return actions, current, outcomes
+
+
+def _finish_running(cmd, client, ref, existing_models, actions):
+    """Replicas we left alone but that are mid-operation (e.g. after Ctrl-C): wait for them too."""
+    from azext_acr_replication import waiting
+    untouched = {a.name.lower() for a in actions if not a.writes}
+    running = [m.name for m in existing_models
+               if m.name.lower() in untouched and m.provisioning_state in ('Creating', 'Updating')]
+    finished = {}
+    for name in running:
+        logger.warning("Replication '%s' is %s from an earlier run; waiting for it.", name,
+                       next(m.provisioning_state for m in existing_models if m.name == name))
+        description, predicate = waiting.condition_for(created=True)
+        try:
+            finished[name.lower()] = waiting.wait_for(lambda n=name: client.get(ref.group, ref.name, n),
+                                                      description, predicate, DEFAULT_TIMEOUT, 30)
+        except waiting.WaitFailed as error:
+            from azure.cli.core.azclierror import AzureResponseError
+            raise AzureResponseError(str(error) + " Run 'az acr replication sync' to recreate it.")
+    return finished
 
 
 def _unknown_region_hint(cmd, outcomes):
@@ -195,9 +217,11 @@ def acr_replication_create(cmd, client, location, registry_name, resource_group_
             logger.warning("Replication '%s' already exists with these settings; nothing to do.", action.name)
     results = []
     for action in actions:
-        resource = current.get(action.name.lower()) if (action.kind == 'none' or wait_ready) else action.resource
-        if resource is None:
-            resource = action.resource or current.get(action.name.lower())
+        fresh = current.get(action.name.lower())
+        if wait_ready or action.kind == 'none' or action.resource is None:
+            resource = fresh or action.resource  # after a wait the fresh GET is the newest
+        else:
+            resource = action.resource
         if resource is not None:
             results.append(resource)
     if no_wait:
@@ -257,8 +281,10 @@ def acr_replication_update_set(cmd, client, replication_name, registry_name, res
     from azext_acr_replication.polling import AdaptivePolling
     lookup = _lookup(cmd)
     ref = lookup.find(registry_name, resource_group_name)
+    from azext_acr_replication.errors import RETRY_PATCH
     return lookup.call(ref, lambda group: sdk_no_wait(
-        no_wait, client.begin_update, group, ref.name, replication_name, parameters, polling=AdaptivePolling()))
+        no_wait, client.begin_update, group, ref.name, replication_name, parameters, polling=AdaptivePolling(),
+        **RETRY_PATCH))
 
 
 # --- delete -------------------------------------------------------------------------------------

@@ -30,3 +30,26 @@ def auth_hint(error):
                 "'Microsoft.ContainerRegistry/registries/replications/*' (for example Contributor) on the "
                 "registry or its resource group.")
     return None
+
+
+# PATCH is left out of azure-core's retry list (not idempotent in general); ours only sets tags
+# and routing to given values, so repeating it is harmless.
+RETRY_PATCH = {'retry_on_methods': frozenset(['HEAD', 'GET', 'PUT', 'DELETE', 'OPTIONS', 'TRACE', 'PATCH'])}
+
+
+def handle_exception(error):
+    """Command exception handler: 401/403 and unreachable ARM become one line saying what to do."""
+    from azure.cli.core import azclierror
+    code = status_code(error)
+    hint = auth_hint(error) if code in (401, 403) else None
+    if hint:
+        kind = azclierror.UnauthorizedError if code == 401 else azclierror.ForbiddenError
+        new = kind('ARM refused the request ({}): {}'.format(code, describe(error)))
+        new.set_recommendation(hint)
+        raise new from None
+    from azure.core.exceptions import ServiceRequestError
+    if isinstance(error, ServiceRequestError):
+        raise azclierror.AzureConnectionError(
+            'Could not reach Azure Resource Manager: {}. Check the network and proxy settings, then run the command '
+            'again; it is safe to repeat.'.format(describe(error))) from None
+    raise error

@@ -5,7 +5,7 @@
 from knack.log import get_logger
 
 from azext_acr_replication import plan as planning
-from azext_acr_replication.errors import describe
+from azext_acr_replication.errors import RETRY_PATCH, describe
 from azext_acr_replication.polling import AdaptivePolling
 from azext_acr_replication.runner import run_parallel, watch_poller
 
@@ -46,7 +46,8 @@ class Executor:
     def update(self, action, outcome):
         want = action.wanted
         body = self.update_model(tags=want.tags, region_endpoint_enabled=want.region_endpoint_enabled)
-        poller = self.client.begin_update(self.group, self.registry, action.name, body, polling=self._polling())
+        poller = self.client.begin_update(self.group, self.registry, action.name, body, polling=self._polling(),
+                                          **RETRY_PATCH)
         return self._finish(poller, outcome)
 
     def delete(self, action, outcome):

@@ -71,6 +71,7 @@ def make_template(running, workdir, guard_log, with_extension):
     login(lambda args, env: az(args), running, az.env)
     if with_extension:
         az(["extension", "add", "--source", wheel_path(), "--yes"])
+    az(["acr", "replication", "list", "--help"])  # builds the command index once, not in every copy
     return config_dir, extension_dir
 
 
