@@ -9,6 +9,7 @@ the handlers and raise azclierror types.
 """
 from azext_acr_replication.names import BAD_REGISTRY_NAME, REGISTRY_NAME, split_locations
 
+
 class ArgumentError(ValueError):
     """A bad argument: exit code 2."""
 
@@ -41,15 +42,14 @@ def validate_locations(namespace):
 
 def validate_timeout(namespace):
     if namespace.timeout is not None and namespace.timeout < 0:
-        raise ArgumentError("--timeout must be zero or a positive number of seconds; got {}.".format(
-            namespace.timeout))
+        raise ArgumentError(f"--timeout must be zero or a positive number of seconds; got {namespace.timeout}.")
 
 
 def validate_replication_name(namespace):
     name = getattr(namespace, 'replication_name', None)
     if name is not None and not REGISTRY_NAME.match(name):
         raise ArgumentError("Replication names may contain only alpha numeric characters and must be between 5 "
-                            "and 50 characters; got '{}'.".format(name))
+                            f"and 50 characters; got '{name}'.")
 
 
 def validate_tags(namespace):
@@ -60,10 +60,10 @@ def validate_tags(namespace):
         return
     for key, value in (namespace.tags or {}).items():
         if not key.strip():
-            raise ArgumentError("Invalid tag '={}': a tag needs a name, as in 'env=prod'.".format(value))
+            raise ArgumentError(f"Invalid tag '={value}': a tag needs a name, as in 'env=prod'.")
         if len(key) > 512 or len(value) > 256 or any(c in key for c in '<>%&\\?/'):
-            raise ArgumentError("Invalid tag '{}': names are at most 512 characters without <>%&\\?/ and values "
-                                "at most 256 characters.".format(key))
+            raise ArgumentError(f"Invalid tag '{key}': names are at most 512 characters without <>%&\\?/ and "
+                                "values at most 256 characters.")
 
 
 def validate_wait_condition(namespace):
@@ -76,4 +76,4 @@ def validate_wait_condition(namespace):
     if namespace.interval is not None and namespace.interval <= 0:
         raise ArgumentError('--interval must be a positive number of seconds.')
     if namespace.timeout is not None and namespace.timeout < 0:
-        raise ArgumentError('--timeout must be zero or a positive number of seconds; got {}.'.format(namespace.timeout))
+        raise ArgumentError(f'--timeout must be zero or a positive number of seconds; got {namespace.timeout}.')

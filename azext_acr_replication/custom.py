@@ -1,6 +1,7 @@
 # --------------------------------------------------------------------------------------------
 # Copyright (c) acr-replication authors. Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
+# pylint: disable=too-many-positional-arguments  # one parameter per CLI argument, as in azure-cli handlers
 """Command handlers: parse, call the domain modules, return what the CLI prints."""
 # pylint: disable=too-many-arguments,too-many-locals,unused-argument
 from knack.log import get_logger
@@ -24,7 +25,7 @@ def _subscription_label(cmd, subscription):
     try:
         from azure.cli.core._profile import Profile
         account = Profile(cli_ctx=cmd.cli_ctx).get_subscription(subscription)
-        return '{} ({})'.format(account['name'], subscription)
+        return f"{account['name']} ({subscription})"
     except Exception:  # pylint: disable=broad-except
         return subscription
 
@@ -43,8 +44,8 @@ def _premium_registry(lookup, registry_name, resource_group_name):
     ref = lookup.find(registry_name, resource_group_name, need_details=True)
     if ref.sku != 'Premium':
         error = ValidationError(PREMIUM_ONLY)
-        error.set_recommendation("Registry '{}' is {}. Upgrade it with 'az acr update -n {} --sku Premium'."
-                                 .format(ref.name, ref.sku, ref.name))
+        error.set_recommendation(f"Registry '{ref.name}' is {ref.sku}. Upgrade it with "
+                                 f"'az acr update -n {ref.name} --sku Premium'.")
         raise error
     return ref
 
@@ -62,9 +63,9 @@ def acr_replication_show(cmd, client, replication_name, registry_name, resource_
     return lookup.call(ref, lambda group: client.get(group, ref.name, replication_name))
 
 
-def acr_replication_wait(cmd, client, replication_name, registry_name, resource_group_name=None, created=False,
-                        updated=False, deleted=False, exists=False, ready=False, custom=None, timeout=3600,
-                        interval=30):
+def acr_replication_wait(cmd, client, replication_name, registry_name, resource_group_name=None,
+                         created=False, updated=False, deleted=False, exists=False, ready=False, custom=None,
+                         timeout=3600, interval=30):
     from azure.cli.core.azclierror import AzureResponseError
     from azext_acr_replication import waiting
     from azext_acr_replication.registry_lookup import is_not_found
@@ -82,10 +83,10 @@ def acr_replication_wait(cmd, client, replication_name, registry_name, resource_
     progress = _progress(cmd)
     try:
         waiting.wait_for(get, description, predicate, timeout, interval,
-                         on_progress=lambda r: progress.add(message='waiting: {}'.format(
-                             'absent' if r is None else r.provisioning_state)))
+                         on_progress=lambda r: progress.add(
+                             message='waiting: ' + ('absent' if r is None else r.provisioning_state)))
     except (waiting.WaitTimeout, waiting.WaitFailed) as error:
-        raise AzureResponseError(str(error))
+        raise AzureResponseError(str(error)) from None
     finally:
         progress.end()
 
@@ -113,7 +114,7 @@ def _reconcile(cmd, client, registry_name, locations, resource_group_name, repli
     try:
         actions = planning.plan(existing, wanted, home, prune=prune)
     except planning.PlanError as error:
-        raise InvalidArgumentValueError(str(error))
+        raise InvalidArgumentValueError(str(error)) from None
     if only_wanted:
         wanted_names = {w.name.lower() for w in wanted}
         actions = [a for a in actions if a.name.lower() in wanted_names]
@@ -136,8 +137,8 @@ def _reconcile(cmd, client, registry_name, locations, resource_group_name, repli
     if not no_wait:
         current.update(_finish_running(cmd, client, ref, existing_models, actions))
     if wait_ready and not no_wait:
-        current.update(_wait_ready(cmd, client, ref, [a.name for a in actions
-                                                       if a.kind != planning.DELETE], timeout))
+        names = [a.name for a in actions if a.kind != planning.DELETE]
+        current.update(_wait_ready(cmd, client, ref, names, timeout))
     return actions, current, outcomes
 
 
@@ -157,7 +158,7 @@ def _finish_running(cmd, client, ref, existing_models, actions):
                                                       description, predicate, DEFAULT_TIMEOUT, 30)
         except waiting.WaitFailed as error:
             from azure.cli.core.azclierror import AzureResponseError
-            raise AzureResponseError(str(error) + " Run 'az acr replication sync' to recreate it.")
+            raise AzureResponseError(str(error) + " Run 'az acr replication sync' to recreate it.") from None
     return finished
 
 
@@ -193,13 +194,13 @@ def _wait_ready(cmd, client, ref, names, timeout):
     progress = _progress(cmd)
 
     def show(states):
-        progress.add(message='waiting for data: ' + ', '.join('{} {}'.format(n, s) for n, s in states.items()))
+        progress.add(message='waiting for data: ' + ', '.join(f'{n} {s}' for n, s in states.items()))
     try:
         return {name.lower(): replica for name, replica in wait_until_ready(
             lambda name: client.get(ref.group, ref.name, name), names,
             DEFAULT_TIMEOUT if timeout is None else timeout, on_progress=show).items()}
     except NotReadyError as error:
-        raise AzureResponseError(str(error))
+        raise AzureResponseError(str(error)) from None
     finally:
         progress.end()
 
@@ -263,11 +264,11 @@ def acr_replication_update_custom(instance, global_endpoint_routing=None, tags=N
     if zone_redundancy is not None:
         raise InvalidArgumentValueError(
             "Zone redundancy cannot be changed after a replication is created. Delete the replication with "
-            "'az acr replication delete' and create it again with --zone-redundancy {}.".format(zone_redundancy))
+            f"'az acr replication delete' and create it again with --zone-redundancy {zone_redundancy}.")
     if location is not None:
         raise InvalidArgumentValueError(
             "The location of a replication cannot be changed. Create a replication in the new location with "
-            "'az acr replication create -l {}' and delete this one.".format(location))
+            f"'az acr replication create -l {location}' and delete this one.")
     if tags is not None:
         instance.tags = tags
     if global_endpoint_routing is not None:
@@ -300,8 +301,7 @@ def acr_replication_delete(cmd, client, replication_name, registry_name, resourc
         ref = lookup.find(registry_name, ref.group, need_details=True)
     if normalize_location(replication_name) == ref.location and not allow_home_replica:
         raise InvalidArgumentValueError(
-            "'{}' is the home replica of registry '{}' (its home region). Deleting it is refused by the portal "
-            "and rarely what you want; pass --allow-home-replica if you really mean it.".format(
-                replication_name, ref.name))
+            f"'{replication_name}' is the home replica of registry '{ref.name}' (its home region). Deleting it is "
+            "refused by the portal and rarely what you want; pass --allow-home-replica if you really mean it.")
     return lookup.call(ref, lambda group: sdk_no_wait(
         no_wait, client.begin_delete, group, ref.name, replication_name, polling=AdaptivePolling()))

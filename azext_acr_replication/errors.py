@@ -10,7 +10,7 @@ def describe(error):
     code = getattr(inner, 'code', None)
     message = getattr(inner, 'message', None)
     if message:
-        return '{}: {}'.format(code, message) if code else message
+        return f'{code}: {message}' if code else message
     text = str(error).strip() or type(error).__name__
     line = text.splitlines()[0]
     return line
@@ -44,12 +44,12 @@ def handle_exception(error):
     hint = auth_hint(error) if code in (401, 403) else None
     if hint:
         kind = azclierror.UnauthorizedError if code == 401 else azclierror.ForbiddenError
-        new = kind('ARM refused the request ({}): {}'.format(code, describe(error)))
+        new = kind(f'ARM refused the request ({code}): {describe(error)}')
         new.set_recommendation(hint)
         raise new from None
     from azure.core.exceptions import ServiceRequestError
     if isinstance(error, ServiceRequestError):
         raise azclierror.AzureConnectionError(
-            'Could not reach Azure Resource Manager: {}. Check the network and proxy settings, then run the command '
-            'again; it is safe to repeat.'.format(describe(error))) from None
+            f'Could not reach Azure Resource Manager: {describe(error)}. Check the network and proxy settings, then '
+            'run the command again; it is safe to repeat.') from None
     raise error

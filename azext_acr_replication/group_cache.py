@@ -38,7 +38,7 @@ class GroupCache:
 
     @staticmethod
     def _key(subscription, registry):
-        return '{}/{}'.format(subscription.lower(), registry.lower())
+        return f'{subscription.lower()}/{registry.lower()}'
 
     def get(self, subscription, registry):
         entry = self._load().get(self._key(subscription, registry))

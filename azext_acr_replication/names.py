@@ -37,7 +37,6 @@ def unknown_location_message(location, known):
     best = scored[0][0] if scored else 0
     close = [k for score, k in scored if score >= 0.75 and score >= best - 0.02][:3]
     if close:
-        return "'{}' is not an Azure region this subscription offers. Did you mean {}?".format(
-            location, " or ".join("'{}'".format(c) for c in sorted(close)))
-    return "'{}' is not an Azure region this subscription offers. Valid regions: {}.".format(
-        location, ", ".join(sorted(known)))
+        options = " or ".join(f"'{c}'" for c in sorted(close))
+        return f"'{location}' is not an Azure region this subscription offers. Did you mean {options}?"
+    return f"'{location}' is not an Azure region this subscription offers. Valid regions: {', '.join(sorted(known))}."

@@ -79,7 +79,7 @@ def apply(actions, executor, progress=None):
 
     def show(outcomes):
         if progress is not None:
-            progress.add(message=', '.join('{} {}'.format(o.action.name, _short(o.state)) for o in outcomes))
+            progress.add(message=', '.join(f'{o.action.name} {_short(o.state)}' for o in outcomes))
 
     try:
         return run_parallel(writing, executor, on_progress=show)
@@ -113,11 +113,12 @@ def report_failures(outcomes, verb):
             logger.error("%s: %s failed: %s", outcome.action.location, outcome.action.kind, describe(outcome.error))
     hint = auth_hint(failed[0].error)
     if len(failed) == 1 and len(outcomes) == 1:
-        message = "Could not {} replication '{}' in {}: {}".format(
-            verb, failed[0].action.name, failed[0].action.location, describe(failed[0].error))
+        action = failed[0].action
+        message = f"Could not {verb} replication '{action.name}' in {action.location}: {describe(failed[0].error)}"
     else:
-        message = "{} of {} operations failed ({}). The others completed; run the command again to retry.".format(
-            len(failed), len(outcomes), ', '.join(o.action.location for o in failed))
+        where = ', '.join(o.action.location for o in failed)
+        message = (f"{len(failed)} of {len(outcomes)} operations failed ({where}). The others completed; run the "
+                   "command again to retry.")
     error = AzureResponseError(message)
     if hint:
         error.set_recommendation(hint)

@@ -1,6 +1,7 @@
 # --------------------------------------------------------------------------------------------
 # Copyright (c) acr-replication authors. Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
+# pylint: disable=too-many-positional-arguments  # one parameter per CLI argument, as in azure-cli handlers
 """What has to change to make a registry's replicas match what the user wants. Pure Python."""
 
 CREATE, RECREATE, UPDATE, DELETE, NONE = 'create', 'recreate', 'update', 'delete', 'none'
@@ -65,8 +66,9 @@ def _drift(existing, wanted):
     changes = []
     if wanted.region_endpoint_enabled is not None and \
             bool(existing.region_endpoint_enabled) != bool(wanted.region_endpoint_enabled):
-        changes.append('global endpoint routing {} -> {}'.format(
-            str(bool(existing.region_endpoint_enabled)).lower(), str(bool(wanted.region_endpoint_enabled)).lower()))
+        before = str(bool(existing.region_endpoint_enabled)).lower()
+        after = str(bool(wanted.region_endpoint_enabled)).lower()
+        changes.append(f'global endpoint routing {before} -> {after}')
     if wanted.tags is not None and dict(existing.tags or {}) != dict(wanted.tags):
         changes.append('tags differ')
     return changes
@@ -95,19 +97,19 @@ def plan(existing, wanted, home_location, prune=False):
             continue
         claimed.add(current.name.lower())
         if current.location != want.location:
-            problems.append("Replication '{}' is in '{}', not '{}': choose another --name or delete it first.".format(
-                current.name, current.location, want.location))
+            problems.append(f"Replication '{current.name}' is in '{current.location}', not '{want.location}': "
+                            "choose another --name or delete it first.")
             continue
         if want.zone_redundancy is not None and want.zone_redundancy != current.zone_redundancy:
             problems.append(
-                "Replication '{}' has zone redundancy {}; it cannot be changed to {} in place. Delete it with "
-                "'az acr replication delete' and create it again.".format(
-                    current.name, current.zone_redundancy, want.zone_redundancy))
+                f"Replication '{current.name}' has zone redundancy {current.zone_redundancy}; it cannot be changed "
+                f"to {want.zone_redundancy} in place. Delete it with 'az acr replication delete' and create it "
+                "again.")
             continue
         want.name = current.name
         if current.provisioning_state in ('Failed', 'Canceled'):
             actions.append(Action(RECREATE, current.name, current.location,
-                                  'provisioning state is {}'.format(current.provisioning_state), want))
+                                  f'provisioning state is {current.provisioning_state}', want))
             continue
         changes = _drift(current, want)
         if changes:

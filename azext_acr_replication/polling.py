@@ -5,7 +5,7 @@
 from azure.mgmt.core.polling.arm_polling import ARMPolling
 
 
-class Backoff:
+class Backoff:  # pylint: disable=too-few-public-methods
     """1 s, 1.5 s, 2.25 s, ... capped (30 s by default, the SDK's flat interval)."""
 
     def __init__(self, first=1.0, factor=1.5, cap=30.0):

@@ -1,6 +1,7 @@
 # --------------------------------------------------------------------------------------------
 # Copyright (c) acr-replication authors. Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
+# pylint: disable=too-many-positional-arguments  # one parameter per CLI argument, as in azure-cli handlers
 """Wait until replicas hold the data (displayStatus Ready), not only until ARM says Succeeded."""
 import time
 
@@ -35,9 +36,8 @@ def wait_until_ready(get, names, timeout, on_progress=None, clock=time.monotonic
             replica = get(name)
             latest[name] = replica
             if replica.provisioning_state in ('Failed', 'Canceled'):
-                raise NotReadyError("Replication '{}' is {}; it will not become Ready. Run 'az acr replication "
-                                    "sync' to recreate it.".format(name, replica.provisioning_state),
-                                    _states(latest))
+                raise NotReadyError(f"Replication '{name}' is {replica.provisioning_state}; it will not become "
+                                    "Ready. Run 'az acr replication sync' to recreate it.", _states(latest))
             if display_status(replica) == READY:
                 pending.remove(name)
         if on_progress:
@@ -46,11 +46,11 @@ def wait_until_ready(get, names, timeout, on_progress=None, clock=time.monotonic
             return latest
         left = deadline - clock()
         if left <= 0:
-            waiting = ', '.join('{} ({})'.format(n, display_status(latest[n]) or latest[n].provisioning_state)
+            waiting = ', '.join(f'{n} ({display_status(latest[n]) or latest[n].provisioning_state})'
                                 for n in pending)
-            raise NotReadyError("Timed out after {} s waiting for data to sync: {} not Ready yet. The replicas are "
-                                "left as they are; run 'az acr replication wait --ready' to keep waiting."
-                                .format(int(timeout), waiting), _states(latest))
+            raise NotReadyError(f"Timed out after {int(timeout)} s waiting for data to sync: {waiting} not Ready "
+                                "yet. The replicas are left as they are; run 'az acr replication wait --ready' to "
+                                "keep waiting.", _states(latest))
         sleep(min(backoff.next(), left))
 
 

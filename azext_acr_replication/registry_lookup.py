@@ -83,7 +83,7 @@ class RegistryLookup:
         """
         wanted = name.lower()
         resources = self.resources_factory()
-        query = "resourceType eq '{}'".format(REGISTRY_TYPE)
+        query = f"resourceType eq '{REGISTRY_TYPE}'"
         for item in resources.list(filter=query):
             if item.name.lower() == wanted:
                 return self._remember(item.name, group_from_id(item.id), item.location,
@@ -94,8 +94,8 @@ class RegistryLookup:
                                       registry.sku.name if registry.sku else None)
         from azure.cli.core.azclierror import ResourceNotFoundError
         raise ResourceNotFoundError(
-            "Registry '{}' was not found in subscription '{}'. Check the name, or pass --resource-group, or "
-            "switch subscription with 'az account set -s <subscription>'.".format(name, self.subscription_label))
+            f"Registry '{name}' was not found in subscription '{self.subscription_label}'. Check the name, or pass "
+            "--resource-group, or switch subscription with 'az account set -s <subscription>'.")
 
     def _remember(self, name, group, location, sku):
         self.cache.put(self.subscription, name, group, location)

@@ -1,6 +1,7 @@
 # --------------------------------------------------------------------------------------------
 # Copyright (c) acr-replication authors. Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
+# pylint: disable=too-many-positional-arguments  # one parameter per CLI argument, as in azure-cli handlers
 """`az acr replication wait`: poll one replica until a condition holds. No az needed to test it.
 
 Unlike the CLI's generic wait (which returns its timeout error instead of raising it, so the
@@ -30,7 +31,7 @@ def condition_for(created=False, updated=False, deleted=False, exists=False, rea
         if replica is None:
             return False
         if replica.provisioning_state in ('Failed', 'Canceled'):
-            raise WaitFailed("Replication '{}' is {}.".format(replica.name, replica.provisioning_state))
+            raise WaitFailed(f"Replication '{replica.name}' is {replica.provisioning_state}.")
         return replica.provisioning_state == 'Succeeded'
 
     if created:
@@ -47,7 +48,7 @@ def condition_for(created=False, updated=False, deleted=False, exists=False, rea
         import jmespath
         from azure.cli.core.util import todict
         expression = jmespath.compile(custom)
-        return "matching '{}'".format(custom), lambda replica: replica is not None and bool(
+        return f"matching '{custom}'", lambda replica: replica is not None and bool(
             expression.search(todict(replica)))
     raise ValueError('incorrect usage: --created | --updated | --deleted | --exists | --ready | --custom JMESPATH')
 
@@ -66,7 +67,6 @@ def wait_for(get, description, predicate, timeout, interval, clock=time.monotoni
         left = deadline - clock()
         if left <= 0:
             state = 'absent' if current is None else (_status(current) or current.provisioning_state)
-            raise WaitTimeout("Timed out after {} s waiting for the replication to be {}; it is {}. Nothing was "
-                              "changed; run the command again to keep waiting.".format(int(timeout), description,
-                                                                                       state))
+            raise WaitTimeout(f"Timed out after {int(timeout)} s waiting for the replication to be {description}; "
+                              f"it is {state}. Nothing was changed; run the command again to keep waiting.")
         sleep(min(backoff.next(), left))

@@ -34,6 +34,11 @@ def _with_replica(emu, az, kind):
     emu.knobs(operation_seconds=3)
 
 
+def _with_replica_warm(emu, az, kind):
+    _with_replica(emu, az, kind)
+    warm(az)
+
+
 def _cold(emu, az, kind):
     forget_groups(az)
 
@@ -60,8 +65,7 @@ SCENARIOS = [
     Scenario("list -o table (no -g, later calls)", ["acr replication list -r {} -o table".format(REG)],
              ["acr replication list -r {} -o table".format(REG)], prepare=_warm),
     Scenario("show", ["acr replication show -r {} -n eastus".format(REG)],
-             ["acr replication show -r {} -n eastus".format(REG)], prepare=lambda e, a, k: (_with_replica(e, a, k),
-                                                                                         _warm(e, a, k))),
+             ["acr replication show -r {} -n eastus".format(REG)], prepare=_with_replica_warm),
     Scenario("create 1 region (3 s operation)", ["acr replication create -r {} -l japaneast".format(REG)],
              ["acr replication create -r {} -l japaneast".format(REG)], prepare=_warm,
              knobs={"operation_seconds": 3}, rounds=3),
