@@ -6,7 +6,10 @@ PIP := $(VENV)/bin/pip
 AZ_SAFE_ENV := AZURE_CORE_COLLECT_TELEMETRY=false AZURE_CORE_SURVEY_MESSAGE=false \
 	AZURE_CONFIG_DIR=$(CURDIR)/.local/azure AZURE_EXTENSION_DIR=$(CURDIR)/.local/extensions
 
-.PHONY: venv wheel test unit demo bench lint clean
+COMPAT_CLI ?= 2.75.0
+COMPAT_VENV ?= .venv-compat
+
+.PHONY: venv wheel test unit compat demo bench lint clean
 
 venv: $(VENV)/.installed
 
@@ -24,7 +27,17 @@ test: wheel
 	$(AZ_SAFE_ENV) $(PY) -m pytest tests -q -p no:cacheprovider
 
 unit: venv
-	$(PY) -m pytest tests -q -p no:cacheprovider -m "not e2e"
+	$(PY) -m pytest tests/test_unit.py tests/test_command_metadata.py -q -p no:cacheprovider
+
+# the oldest azure-cli we claim (azext.minCliCoreVersion): the end-to-end suites against its az
+compat: wheel $(COMPAT_VENV)/.installed
+	$(AZ_SAFE_ENV) ACR_REPLICATION_AZ=$(CURDIR)/$(COMPAT_VENV)/bin/az $(PY) -m pytest -q -p no:cacheprovider \
+		tests/test_commands_e2e.py tests/test_ci_features_e2e.py
+
+$(COMPAT_VENV)/.installed:
+	python3 -m venv $(COMPAT_VENV)
+	$(COMPAT_VENV)/bin/pip install -q --disable-pip-version-check azure-cli==$(COMPAT_CLI)
+	touch $@
 
 demo: wheel
 	$(AZ_SAFE_ENV) $(PY) -m bench.demo
@@ -37,4 +50,4 @@ lint: venv
 	$(PY) -m pylint --rcfile=pylintrc azext_acr_replication
 
 clean:
-	rm -rf dist build *.egg-info .local
+	rm -rf dist build *.egg-info .local $(COMPAT_VENV)

@@ -19,7 +19,19 @@ def cf_replications(cli_ctx, *_):
     return cf_acr(cli_ctx).replications
 
 
-def cf_resources(cli_ctx, *_):
-    from azure.cli.core.commands.client_factory import get_mgmt_service_client
-    from azure.cli.core.profiles import ResourceType
-    return get_mgmt_service_client(cli_ctx, ResourceType.MGMT_RESOURCE_RESOURCES, **RETRY)
+def arm_getter(client, resource_manager):
+    """GET any ARM URL through the registry client's pipeline (same credential, retries, logging).
+
+    Used for the subscription resources query: importing azure-mgmt-resource and building its
+    models for every registry in the subscription costs more than the call itself.
+    """
+    from azure.core.rest import HttpRequest
+    pipeline = client._client  # pylint: disable=protected-access
+
+    def get(url):
+        if url.startswith('/'):
+            url = resource_manager.rstrip('/') + url
+        response = pipeline.send_request(HttpRequest('GET', url))
+        response.raise_for_status()
+        return response.json()
+    return get

@@ -14,11 +14,13 @@ DEFAULT_TIMEOUT = 3600
 # --- shared set-up --------------------------------------------------------------------------
 def _lookup(cmd):
     from azure.cli.core.commands.client_factory import get_subscription_id
-    from azext_acr_replication._client_factory import cf_acr, cf_resources
+    from azext_acr_replication._client_factory import arm_getter, cf_acr
     from azext_acr_replication.registry_lookup import RegistryLookup
     subscription = get_subscription_id(cmd.cli_ctx)
-    return RegistryLookup(subscription, cmd.cli_ctx.config.config_dir, cf_acr(cmd.cli_ctx).registries,
-                          lambda: cf_resources(cmd.cli_ctx).resources, _subscription_label(cmd, subscription))
+    client = cf_acr(cmd.cli_ctx)
+    return RegistryLookup(subscription, cmd.cli_ctx.config.config_dir, client.registries,
+                          arm_getter(client, cmd.cli_ctx.cloud.endpoints.resource_manager),
+                          _subscription_label(cmd, subscription))
 
 
 def _subscription_label(cmd, subscription):
@@ -31,7 +33,8 @@ def _subscription_label(cmd, subscription):
 
 
 def _models(cmd):
-    return cmd.get_models('Replication', 'ReplicationUpdateParameters')
+    # operation_group: older azure-cli (e.g. 2.75) versions this SDK per operation group
+    return cmd.get_models('Replication', 'ReplicationUpdateParameters', operation_group='replications')
 
 
 def _progress(cmd):

@@ -36,12 +36,13 @@ def is_not_found(error):
 class RegistryLookup:
     """Resolves registries for one command; `registries`, `resources` are SDK operation groups."""
 
-    def __init__(self, subscription, config_dir, registries, resources_factory, subscription_label=None):
+    def __init__(self, subscription, config_dir, registries, arm_get, subscription_label=None):
+        """arm_get(url) -> parsed JSON of an ARM GET (for the resources query, without its SDK)."""
         self.subscription = subscription
         self.subscription_label = subscription_label or subscription
         self.cache = GroupCache(config_dir)
         self.registries = registries
-        self.resources_factory = resources_factory
+        self.arm_get = arm_get
 
     def find(self, name, group=None, need_details=False):
         """Return a RegistryRef; with need_details, sku and location are fresh from ARM."""
@@ -82,12 +83,10 @@ class RegistryLookup:
         missing, so fall back to the resource provider's own registry list before giving up.
         """
         wanted = name.lower()
-        resources = self.resources_factory()
-        query = f"resourceType eq '{REGISTRY_TYPE}'"
-        for item in resources.list(filter=query):
-            if item.name.lower() == wanted:
-                return self._remember(item.name, group_from_id(item.id), item.location,
-                                      item.sku.name if item.sku else None)
+        for item in self._registry_resources():
+            if str(item.get('name', '')).lower() == wanted:
+                return self._remember(item['name'], group_from_id(item['id']), item.get('location'),
+                                      (item.get('sku') or {}).get('name'))
         for registry in self.registries.list():
             if registry.name.lower() == wanted:
                 return self._remember(registry.name, group_from_id(registry.id), registry.location,
@@ -96,6 +95,15 @@ class RegistryLookup:
         raise ResourceNotFoundError(
             f"Registry '{name}' was not found in subscription '{self.subscription_label}'. Check the name, or pass "
             "--resource-group, or switch subscription with 'az account set -s <subscription>'.")
+
+    def _registry_resources(self):
+        """Page through the subscription's registries in the resources query, lazily."""
+        url = (f"/subscriptions/{self.subscription}/resources?$filter=resourceType%20eq%20%27"
+               f"{REGISTRY_TYPE.replace('/', '%2F')}%27&api-version=2024-11-01")
+        while url:
+            page = self.arm_get(url)
+            yield from page.get('value') or []
+            url = page.get('nextLink')
 
     def _remember(self, name, group, location, sku):
         self.cache.put(self.subscription, name, group, location)

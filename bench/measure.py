@@ -14,7 +14,8 @@ def run(az, command, emu, expect=0):
     emu.emulator.clear_log()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.monotonic()
-        proc = subprocess.Popen([AZ] + args, env=az.env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen([AZ] + args, env=az.env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                cwd=az.cwd)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.monotonic() - started
         proc.returncode = os.waitstatus_to_exitcode(status)

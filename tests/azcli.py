@@ -10,7 +10,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GUARD_DIR = os.path.join(ROOT, "tests", "guard")
-AZ = os.path.join(os.path.dirname(sys.executable), "az")
+# ACR_REPLICATION_AZ runs the end-to-end tests against another azure-cli (the compatibility check)
+AZ = os.environ.get("ACR_REPLICATION_AZ") or os.path.join(os.path.dirname(sys.executable), "az")
 
 
 def wheel_path():
@@ -43,12 +44,16 @@ class Az:
         self.env["PYTHONPATH"] = GUARD_DIR
         self.env["ACR_NET_GUARD_LOG"] = guard_log
         self.config_dir = config_dir
+        # not the checkout: `python -m azure.cli` puts the working directory first on sys.path, and
+        # the extension must be imported from the installed wheel, not from the source tree
+        self.cwd = os.path.dirname(os.path.abspath(config_dir))
+        os.makedirs(self.cwd, exist_ok=True)
 
     def __call__(self, command, expect=0, timeout=600, stdin=None):
         args = shlex.split(command) if isinstance(command, str) else list(command)
         started = time.monotonic()
         proc = subprocess.run([AZ] + args, env=self.env, capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL if stdin is None else stdin)
+                              stdin=subprocess.DEVNULL if stdin is None else stdin, cwd=self.cwd)
         result = Result(args, proc, time.monotonic() - started)
         if expect is not None:
             assert result.code == expect, repr(result)
@@ -57,7 +62,7 @@ class Az:
     def popen(self, command):
         args = shlex.split(command) if isinstance(command, str) else list(command)
         return subprocess.Popen([AZ] + args, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, stdin=subprocess.DEVNULL)
+                                text=True, stdin=subprocess.DEVNULL, cwd=self.cwd)
 
 
 def make_template(running, workdir, guard_log, with_extension):

@@ -212,3 +212,25 @@ def test_list_and_show_json_identical_to_builtin(az, builtin_az, emu):
     builtin_table = builtin_az("acr replication list {} -o table".format(REG)).stdout.splitlines()
     # same columns in the same order, ours adds ZONE REDUNDANCY at the end
     assert ours_table[0].startswith(builtin_table[0].rstrip())
+
+
+def test_extension_add_from_wheel_prints_no_warning(emu, guard_log, tmp_path):
+    from tests.azcli import Az, wheel_path
+    az_fresh = Az(emu, str(tmp_path / "config"), str(tmp_path / "extensions"), guard_log)
+    result = az_fresh(["extension", "add", "--source", wheel_path(), "--yes"])
+    assert result.stderr.strip() == "" and result.stdout.strip() == ""
+    listed = az_fresh("extension list").json
+    assert [(e["name"], e["version"]) for e in listed] == [("acr-replication", "0.1.0")]
+    shown = az_fresh("acr replication list --help")
+    assert [line for line in shown.stderr.splitlines() if line.strip()] == [
+        "WARNING: The behavior of this command has been altered by the following extension: acr-replication"]
+
+
+def test_az_runs_the_installed_wheel_not_the_checkout(az):
+    import os
+    from tests.azcli import ROOT
+    result = az("extension show --name acr-replication --query path -o tsv")
+    installed = result.stdout.strip()
+    assert installed and not os.path.abspath(installed).startswith(ROOT + os.sep + "azext")
+    assert os.path.exists(os.path.join(installed, "azext_acr_replication", "custom.py"))
+    assert az.cwd != ROOT and not os.path.exists(os.path.join(az.cwd, "azext_acr_replication"))
