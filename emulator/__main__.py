@@ -12,6 +12,10 @@ from .server import CLIENT_ID, CLIENT_SECRET, EmulatorServer
 from .state import SUBSCRIPTION_ID, TENANT_ID
 
 
+def _stop(*_):
+    raise KeyboardInterrupt  # leaves serve_forever in this thread; shutdown() from here would deadlock
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m emulator", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -39,7 +43,7 @@ def main(argv=None):
             handle.write(lines)
     sys.stdout.write(lines)
     sys.stdout.flush()
-    signal.signal(signal.SIGTERM, lambda *_: server.shutdown())
+    signal.signal(signal.SIGTERM, _stop)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -24,7 +24,7 @@ class Response:
         return json.loads(self.raw) if self.raw else None
 
 
-def call(emu, method, path, body=None, token=True, headers=None):
+def call(emu, method, path, body=None, token=True, headers=None, raw_body=None):
     url = urllib.parse.urlsplit(emu.url)
     context = ssl.create_default_context(cafile=emu.cert_path)
     conn = http.client.HTTPSConnection(url.hostname, url.port, context=context, timeout=30)
@@ -33,7 +33,7 @@ def call(emu, method, path, body=None, token=True, headers=None):
         token = emu.emulator.tokens.issue(emu.url, CLIENT_ID)
     if token:
         sent["Authorization"] = "Bearer " + token
-    data = None
+    data = raw_body
     if body is not None:
         data = json.dumps(body).encode()
         sent["Content-Type"] = "application/json"

@@ -234,3 +234,19 @@ def test_az_runs_the_installed_wheel_not_the_checkout(az):
     assert installed and not os.path.abspath(installed).startswith(ROOT + os.sep + "azext")
     assert os.path.exists(os.path.join(installed, "azext_acr_replication", "custom.py"))
     assert az.cwd != ROOT and not os.path.exists(os.path.join(az.cwd, "azext_acr_replication"))
+
+
+def test_every_command_with_explicit_group(az, emu):
+    emu.knobs(operation_seconds=0.2)
+    g = "-r demopremium -g demo-rg"
+    assert az("acr replication create {} -l eastus".format(g)).json["name"] == "eastus"
+    assert az("acr replication show {} -n eastus".format(g)).json["location"] == "eastus"
+    assert az("acr replication update {} -n eastus --tags a=b".format(g)).json["tags"] == {"a": "b"}
+    az("acr replication wait {} -n eastus --updated --timeout 10".format(g))
+    assert az("acr replication sync {} -l eastus japaneast".format(g)).json["changes"] == 1
+    az("acr replication delete {} -n japaneast --yes".format(g))
+    assert sorted(r["name"] for r in az("acr replication list {}".format(g)).json) == ["eastus", "westus"]
+    paths = {e["path"] for e in emu.requests()}
+    assert not any(p.endswith("/resources") for p in paths)  # -g given: no registry lookup at all
+    result = az("acr replication show -r demopremium -g no-such-rg -n eastus", expect=3)
+    assert "no-such-rg" in result.stderr

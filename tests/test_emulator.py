@@ -1,12 +1,17 @@
 """The emulator itself: ARM behaviour from ARM-FACTS.md, every knob and every fault."""
 import http.client
+import os
+import signal
 import ssl
+import subprocess
+import sys
 import time
 
 import pytest
 
-from emulator.harness import running_emulator
-from emulator.state import SUBSCRIPTION_ID
+from emulator.harness import admin, running_emulator
+from emulator.server import CLIENT_ID, CLIENT_SECRET
+from emulator.state import SUBSCRIPTION_ID, TENANT_ID
 from tests.armclient import call, registry_path
 
 REG = registry_path()
@@ -221,3 +226,44 @@ def test_serves_only_loopback_over_tls(tmp_path):
             conn = http.client.HTTPSConnection("127.0.0.1", running.server.server_address[1],
                                                context=ssl.create_default_context(), timeout=5)
             conn.request("GET", "/metadata/endpoints")
+
+
+def test_token_lifetime_knob_expires_tokens(arm):
+    arm.knobs(token_lifetime=1)
+    form = "grant_type=client_credentials&client_id={}&client_secret={}&scope={}.default".format(
+        CLIENT_ID, CLIENT_SECRET, arm.url)
+    resp = call(arm, "POST", "/{}/oauth2/v2.0/token".format(TENANT_ID) + "?x=1", token=None,
+                headers={"Content-Type": "application/x-www-form-urlencoded"}, raw_body=form.encode())
+    token = resp.json["access_token"]
+    assert resp.json["expires_in"] == 1
+    assert call(arm, "GET", REG, token=token).status == 200
+    time.sleep(1.5)
+    assert call(arm, "GET", REG, token=token).status == 401
+
+
+def test_token_endpoint_rejects_wrong_secret(arm):
+    form = "grant_type=client_credentials&client_id={}&client_secret=wrong&scope=x".format(CLIENT_ID)
+    resp = call(arm, "POST", "/{}/oauth2/v2.0/token?x=1".format(TENANT_ID), token=None, raw_body=form.encode())
+    assert resp.status == 401 and resp.json["error"] == "invalid_client"
+
+
+def test_serve_from_the_shell_prints_env_and_takes_admin_calls(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-m", "emulator", "serve", "--dir", str(tmp_path),
+                             "--knob", "operation_seconds=3"], stdout=subprocess.PIPE, text=True,
+                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    try:
+        env = {}
+        while "EMULATOR_SUBSCRIPTION_ID" not in env:
+            line = proc.stdout.readline()
+            assert line, "emulator exited early"
+            key, _, value = line.strip()[len("export "):].partition("=")
+            env[key] = value.strip("'")
+        assert env["EMULATOR_URL"].startswith("https://127.0.0.1:")
+        assert os.path.exists(env["REQUESTS_CA_BUNDLE"])
+        knobs = admin(env["EMULATOR_URL"], env["REQUESTS_CA_BUNDLE"], "knobs", method="GET")
+        assert knobs["operation_seconds"] == 3
+        admin(env["EMULATOR_URL"], env["REQUESTS_CA_BUNDLE"], "faults", {"status": 503, "path": "x"})
+        assert admin(env["EMULATOR_URL"], env["REQUESTS_CA_BUNDLE"], "requests", method="GET") == {"value": []}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
