@@ -40,7 +40,7 @@ $(COMPAT_VENV)/.installed:
 	touch $@
 
 demo: wheel
-	$(AZ_SAFE_ENV) $(PY) -m bench.demo
+	$(AZ_SAFE_ENV) $(PY) -m emulator.demo
 
 bench: wheel
 	$(AZ_SAFE_ENV) $(PY) -m bench.run

@@ -38,7 +38,7 @@ def main():
         config_dir, extension_dir = make_template(emu, os.path.join(SANDBOX, "az"), guard_log, with_extension=True)
         az = Az(emu, config_dir, extension_dir, guard_log)
         show(az, "acr replication create --registry {} --location japaneast".format(REGISTRY))
-        show(az, "acr replication create --registry {} --location eastus westeurope --wait-ready".format(REGISTRY))
+        show(az, "acr replication create --registry {} --location eastus westeurope --wait-ready -o table".format(REGISTRY))
         show(az, "acr replication list --registry {} -o table".format(REGISTRY))
         show(az, "acr replication sync --registry {} -l japaneast eastus --prune --dry-run -o table".format(REGISTRY))
         writes = len(emu.writes())
