@@ -15,10 +15,6 @@ def cf_acr(cli_ctx, *_):
     return get_mgmt_service_client(cli_ctx, ResourceType.MGMT_CONTAINERREGISTRY, **RETRY)
 
 
-def cf_replications(cli_ctx, *_):
-    return cf_acr(cli_ctx).replications
-
-
 def arm_getter(client, resource_manager):
     """GET any ARM URL through the registry client's pipeline (same credential, retries, logging).
 

@@ -3,13 +3,13 @@
 # --------------------------------------------------------------------------------------------
 from azure.cli.core.commands import CliCommandType
 
-from azext_acr_replication._client_factory import cf_replications
+from azext_acr_replication._client_factory import cf_acr
 from azext_acr_replication._format import replication_table, plan_table
 from azext_acr_replication.errors import handle_exception
 
 
 def load_command_table(self, _):
-    custom = CliCommandType(operations_tmpl='azext_acr_replication.custom#{}', client_factory=cf_replications)
+    custom = CliCommandType(operations_tmpl='azext_acr_replication.custom#{}', client_factory=cf_acr)
 
     with self.command_group('acr replication', custom_command_type=custom, exception_handler=handle_exception) as g:
         g.custom_command('list', 'acr_replication_list', table_transformer=replication_table)
@@ -20,7 +20,7 @@ def load_command_table(self, _):
                                  setter_name='acr_replication_update_set', setter_type=custom,
                                  custom_func_name='acr_replication_update_custom', custom_func_type=custom,
                                  table_transformer=replication_table, supports_no_wait=True,
-                                 client_factory=cf_replications)
+                                 client_factory=cf_acr)
         g.custom_command('delete', 'acr_replication_delete', confirmation=True, supports_no_wait=True)
         g.custom_command('wait', 'acr_replication_wait')
         g.custom_command('sync', 'acr_replication_sync', table_transformer=plan_table, supports_no_wait=True)

@@ -1,9 +1,9 @@
 # --------------------------------------------------------------------------------------------
 # Copyright (c) acr-replication authors. Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
-# pylint: disable=too-many-positional-arguments  # one parameter per CLI argument, as in azure-cli handlers
 """Command handlers: parse, call the domain modules, return what the CLI prints."""
-# pylint: disable=too-many-arguments,too-many-locals,unused-argument
+# one parameter per CLI argument, as in azure-cli's own handlers:
+# pylint: disable=too-many-arguments,too-many-positional-arguments,too-many-locals,unused-argument
 from knack.log import get_logger
 
 logger = get_logger(__name__)
@@ -12,15 +12,15 @@ DEFAULT_TIMEOUT = 3600
 
 
 # --- shared set-up --------------------------------------------------------------------------
-def _lookup(cmd):
+def _lookup(cmd, client):
+    """client: the registry management client the command got from its factory (one per command)."""
     from azure.cli.core.commands.client_factory import get_subscription_id
-    from azext_acr_replication._client_factory import arm_getter, cf_acr
+    from azext_acr_replication._client_factory import arm_getter
     from azext_acr_replication.registry_lookup import RegistryLookup
     subscription = get_subscription_id(cmd.cli_ctx)
-    client = cf_acr(cmd.cli_ctx)
     return RegistryLookup(subscription, cmd.cli_ctx.config.config_dir, client.registries,
                           arm_getter(client, cmd.cli_ctx.cloud.endpoints.resource_manager),
-                          _subscription_label(cmd, subscription))
+                          lambda: _subscription_label(cmd, subscription))
 
 
 def _subscription_label(cmd, subscription):
@@ -55,15 +55,15 @@ def _premium_registry(lookup, registry_name, resource_group_name):
 
 # --- list / show / wait -----------------------------------------------------------------------
 def acr_replication_list(cmd, client, registry_name, resource_group_name=None):
-    lookup = _lookup(cmd)
+    lookup = _lookup(cmd, client)
     ref = lookup.find(registry_name, resource_group_name)
-    return lookup.call(ref, lambda group: list(client.list(group, ref.name)))
+    return lookup.call(ref, lambda group: list(client.replications.list(group, ref.name)))
 
 
 def acr_replication_show(cmd, client, replication_name, registry_name, resource_group_name=None):
-    lookup = _lookup(cmd)
+    lookup = _lookup(cmd, client)
     ref = lookup.find(registry_name, resource_group_name)
-    return lookup.call(ref, lambda group: client.get(group, ref.name, replication_name))
+    return lookup.call(ref, lambda group: client.replications.get(group, ref.name, replication_name))
 
 
 def acr_replication_wait(cmd, client, replication_name, registry_name, resource_group_name=None,
@@ -73,12 +73,12 @@ def acr_replication_wait(cmd, client, replication_name, registry_name, resource_
     from azext_acr_replication import waiting
     from azext_acr_replication.registry_lookup import is_not_found
     description, predicate = waiting.condition_for(created, updated, deleted, exists, ready, custom)
-    lookup = _lookup(cmd)
+    lookup = _lookup(cmd, client)
     ref = lookup.find(registry_name, resource_group_name)
 
     def get():
         try:
-            return lookup.call(ref, lambda group: client.get(group, ref.name, replication_name))
+            return lookup.call(ref, lambda group: client.replications.get(group, ref.name, replication_name))
         except Exception as error:  # pylint: disable=broad-except
             if is_not_found(error):
                 return None
@@ -103,14 +103,14 @@ def _reconcile(cmd, client, registry_name, locations, resource_group_name, repli
     from azext_acr_replication import plan as planning
     from azext_acr_replication.operations import SAME_AS_HOME, Executor, apply, report_failures
 
-    lookup = _lookup(cmd)
+    lookup = _lookup(cmd, client)
     ref = _premium_registry(lookup, registry_name, resource_group_name)
     home = ref.location
     if home in locations:
         if refuse_home and len(locations) == 1:
             raise InvalidArgumentValueError(SAME_AS_HOME)
         logger.warning("Skipping %s: it is the registry's home region, which always holds the home replica.", home)
-    existing_models = lookup.call(ref, lambda group: list(client.list(group, ref.name)))
+    existing_models = lookup.call(ref, lambda group: list(client.replications.list(group, ref.name)))
     existing = [planning.Replica.from_sdk(m) for m in existing_models]
     wanted = [planning.Wanted(loc, name=replication_name, tags=tags, region_endpoint_enabled=global_endpoint_routing,
                               zone_redundancy=zone_redundancy) for loc in locations]
@@ -124,7 +124,7 @@ def _reconcile(cmd, client, registry_name, locations, resource_group_name, repli
     if dry_run:
         return actions, {m.name.lower(): m for m in existing_models}, []
 
-    executor = Executor(client, _models(cmd), ref.group, ref.name, no_wait=no_wait)
+    executor = Executor(client.replications, _models(cmd), ref.group, ref.name, no_wait=no_wait)
     progress = _progress(cmd)
     try:
         outcomes = apply(actions, executor, progress)
@@ -135,7 +135,7 @@ def _reconcile(cmd, client, registry_name, locations, resource_group_name, repli
             'succeeded' if outcome.error is None else 'failed')
         outcome.action.resource = outcome.resource
     _unknown_region_hint(cmd, outcomes)
-    report_failures(outcomes, 'create')
+    report_failures(outcomes)
     current = {m.name.lower(): m for m in existing_models}
     if not no_wait:
         current.update(_finish_running(cmd, client, ref, existing_models, actions))
@@ -157,7 +157,7 @@ def _finish_running(cmd, client, ref, existing_models, actions):
                        next(m.provisioning_state for m in existing_models if m.name == name))
         description, predicate = waiting.condition_for(created=True)
         try:
-            finished[name.lower()] = waiting.wait_for(lambda n=name: client.get(ref.group, ref.name, n),
+            finished[name.lower()] = waiting.wait_for(lambda n=name: client.replications.get(ref.group, ref.name, n),
                                                       description, predicate, DEFAULT_TIMEOUT, 30)
         except waiting.WaitFailed as error:
             from azure.cli.core.azclierror import AzureResponseError
@@ -200,7 +200,7 @@ def _wait_ready(cmd, client, ref, names, timeout):
         progress.add(message='waiting for data: ' + ', '.join(f'{n} {s}' for n, s in states.items()))
     try:
         return {name.lower(): replica for name, replica in wait_until_ready(
-            lambda name: client.get(ref.group, ref.name, name), names,
+            lambda name: client.replications.get(ref.group, ref.name, name), names,
             DEFAULT_TIMEOUT if timeout is None else timeout, on_progress=show).items()}
     except NotReadyError as error:
         raise AzureResponseError(str(error)) from None
@@ -283,12 +283,12 @@ def acr_replication_update_set(cmd, client, replication_name, registry_name, res
                                parameters=None, no_wait=False):
     from azure.cli.core.util import sdk_no_wait
     from azext_acr_replication.polling import AdaptivePolling
-    lookup = _lookup(cmd)
+    lookup = _lookup(cmd, client)
     ref = lookup.find(registry_name, resource_group_name)
     from azext_acr_replication.errors import RETRY_PATCH
     return lookup.call(ref, lambda group: sdk_no_wait(
-        no_wait, client.begin_update, group, ref.name, replication_name, parameters, polling=AdaptivePolling(),
-        **RETRY_PATCH))
+        no_wait, client.replications.begin_update, group, ref.name, replication_name, parameters,
+        polling=AdaptivePolling(), **RETRY_PATCH))
 
 
 # --- delete -------------------------------------------------------------------------------------
@@ -298,7 +298,7 @@ def acr_replication_delete(cmd, client, replication_name, registry_name, resourc
     from azure.cli.core.util import sdk_no_wait
     from azext_acr_replication.names import normalize_location
     from azext_acr_replication.polling import AdaptivePolling
-    lookup = _lookup(cmd)
+    lookup = _lookup(cmd, client)
     ref = lookup.find(registry_name, resource_group_name)
     if not ref.location:
         ref = lookup.find(registry_name, ref.group, need_details=True)
@@ -307,4 +307,4 @@ def acr_replication_delete(cmd, client, replication_name, registry_name, resourc
             f"'{replication_name}' is the home replica of registry '{ref.name}' (its home region). Deleting it is "
             "refused by the portal and rarely what you want; pass --allow-home-replica if you really mean it.")
     return lookup.call(ref, lambda group: sdk_no_wait(
-        no_wait, client.begin_delete, group, ref.name, replication_name, polling=AdaptivePolling()))
+        no_wait, client.replications.begin_delete, group, ref.name, replication_name, polling=AdaptivePolling()))

@@ -98,7 +98,7 @@ def _short(state):
     return text if len(text) < 40 else text[:37] + '...'
 
 
-def report_failures(outcomes, verb):
+def report_failures(outcomes):
     """Log one line per region; raise one error naming the failed ones (exit code 1)."""
     failed = [o for o in outcomes if o.error is not None]
     if not failed:
@@ -114,7 +114,8 @@ def report_failures(outcomes, verb):
     hint = auth_hint(failed[0].error)
     if len(failed) == 1 and len(outcomes) == 1:
         action = failed[0].action
-        message = f"Could not {verb} replication '{action.name}' in {action.location}: {describe(failed[0].error)}"
+        message = (f"Could not {action.kind} replication '{action.name}' in {action.location}: "
+                   f"{describe(failed[0].error)}")
     else:
         where = ', '.join(o.action.location for o in failed)
         message = (f"{len(failed)} of {len(outcomes)} operations failed ({where}). The others completed; run the "

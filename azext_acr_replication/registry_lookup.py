@@ -37,9 +37,10 @@ class RegistryLookup:
     """Resolves registries for one command; `registries`, `resources` are SDK operation groups."""
 
     def __init__(self, subscription, config_dir, registries, arm_get, subscription_label=None):
-        """arm_get(url) -> parsed JSON of an ARM GET (for the resources query, without its SDK)."""
+        """arm_get(url) -> parsed JSON of an ARM GET (for the resources query, without its SDK);
+        subscription_label() -> how to name the subscription in an error (read only when needed)."""
         self.subscription = subscription
-        self.subscription_label = subscription_label or subscription
+        self.subscription_label = subscription_label or (lambda: subscription)
         self.cache = GroupCache(config_dir)
         self.registries = registries
         self.arm_get = arm_get
@@ -93,7 +94,7 @@ class RegistryLookup:
                                       registry.sku.name if registry.sku else None)
         from azure.cli.core.azclierror import ResourceNotFoundError
         raise ResourceNotFoundError(
-            f"Registry '{name}' was not found in subscription '{self.subscription_label}'. Check the name, or pass "
+            f"Registry '{name}' was not found in subscription '{self.subscription_label()}'. Check the name, or pass "
             "--resource-group, or switch subscription with 'az account set -s <subscription>'.")
 
     def _registry_resources(self):

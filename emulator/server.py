@@ -319,23 +319,21 @@ class Handler(BaseHTTPRequestHandler):
         headers.update(self._retry_after())
         return headers
 
-    def put_replication(self, args, query, body, now):
-        state = self.emu.state
-        registry, replica, op = state.put_replication(args["rg"], args["reg"], args["name"], body or {}, now)
-        with state.lock:
+    def _answer_write(self, args, registry, replica, op, now):
+        """201 + Azure-AsyncOperation while the operation runs; 200 when it ended at once."""
+        with self.emu.state.lock:
             rid = registry.id(args["sub"])
             payload = replica.body(rid, now)
         status = 201 if op.status != "Succeeded" else 200
         return self._send(status, payload, self._async_headers(rid, op) if status == 201 else None)
 
+    def put_replication(self, args, query, body, now):
+        written = self.emu.state.put_replication(args["rg"], args["reg"], args["name"], body or {}, now)
+        return self._answer_write(args, *written, now)
+
     def patch_replication(self, args, query, body, now):
-        state = self.emu.state
-        registry, replica, op = state.patch_replication(args["rg"], args["reg"], args["name"], body or {}, now)
-        with state.lock:
-            rid = registry.id(args["sub"])
-            payload = replica.body(rid, now)
-        status = 201 if op.status != "Succeeded" else 200
-        return self._send(status, payload, self._async_headers(rid, op) if status == 201 else None)
+        written = self.emu.state.patch_replication(args["rg"], args["reg"], args["name"], body or {}, now)
+        return self._answer_write(args, *written, now)
 
     def delete_replication(self, args, query, body, now):
         op = self.emu.state.delete_replication(args["rg"], args["reg"], args["name"], now)
