@@ -250,3 +250,12 @@ def test_every_command_with_explicit_group(az, emu):
     assert not any(p.endswith("/resources") for p in paths)  # -g given: no registry lookup at all
     result = az("acr replication show -r demopremium -g no-such-rg -n eastus", expect=3)
     assert "no-such-rg" in result.stderr
+
+
+def test_update_accepts_generic_set_like_the_builtin(az, builtin_az, emu):
+    emu.knobs(operation_seconds=0)
+    az("acr replication create {} -l eastus".format(REG))
+    ours = az("acr replication update -n eastus {} --set regionEndpointEnabled=false tags.team=a".format(REG)).json
+    assert ours["regionEndpointEnabled"] is False and ours["tags"] == {"team": "a"}
+    theirs = builtin_az("acr replication update -n eastus {} --set regionEndpointEnabled=true".format(REG)).json
+    assert theirs["regionEndpointEnabled"] is True
