@@ -80,3 +80,25 @@ def test_no_wait_commands_have_a_wait_command_and_delete_confirms(loaded):
 def test_registry_has_configured_default(loaded):
     for name, command in loaded.items():
         assert command.arguments["registry_name"].type.settings.get("configured_default") == "acr", name
+
+
+def test_loader_path_imports_no_sdk():
+    """The extension loads on every `az acr ...` call: its loader, command table and params import no SDK."""
+    import subprocess
+    import sys
+    code = (
+        "import sys, azure.cli.core\n"
+        "from azure.cli.core.mock import DummyCli\n"
+        "before = set(sys.modules)\n"
+        "from azext_acr_replication import AcrReplicationCommandsLoader\n"
+        "loader = AcrReplicationCommandsLoader(cli_ctx=DummyCli())\n"
+        "loader.skip_applicability = True\n"
+        "for name in loader.load_command_table(None):\n"
+        "    loader.command_name = name\n"
+        "    loader.load_arguments(name)\n"
+        "new = sorted(m for m in set(sys.modules) - before if m.startswith(('azure.mgmt', 'azure.core', 'requests')))\n"
+        "print(new)\n")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
