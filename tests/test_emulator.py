@@ -266,4 +266,9 @@ def test_serve_from_the_shell_prints_env_and_takes_admin_calls(tmp_path):
         assert admin(env["EMULATOR_URL"], env["REQUESTS_CA_BUNDLE"], "requests", method="GET") == {"value": []}
     finally:
         proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=10)
+        try:
+            assert proc.wait(timeout=10) is not None  # SIGTERM ends it cleanly
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
