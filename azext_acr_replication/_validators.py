@@ -75,5 +75,4 @@ def validate_wait_condition(namespace):
                             '--ready | --custom JMESPATH.')
     if namespace.interval is not None and namespace.interval <= 0:
         raise ArgumentError('--interval must be a positive number of seconds.')
-    if namespace.timeout is not None and namespace.timeout < 0:
-        raise ArgumentError(f'--timeout must be zero or a positive number of seconds; got {namespace.timeout}.')
+    validate_timeout(namespace)

@@ -282,10 +282,10 @@ def acr_replication_update_custom(instance, global_endpoint_routing=None, tags=N
 def acr_replication_update_set(cmd, client, replication_name, registry_name, resource_group_name=None,
                                parameters=None, no_wait=False):
     from azure.cli.core.util import sdk_no_wait
+    from azext_acr_replication.errors import RETRY_PATCH
     from azext_acr_replication.polling import AdaptivePolling
     lookup = _lookup(cmd, client)
     ref = lookup.find(registry_name, resource_group_name)
-    from azext_acr_replication.errors import RETRY_PATCH
     return lookup.call(ref, lambda group: sdk_no_wait(
         no_wait, client.replications.begin_update, group, ref.name, replication_name, parameters,
         polling=AdaptivePolling(), **RETRY_PATCH))

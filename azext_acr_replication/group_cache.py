@@ -48,7 +48,10 @@ class GroupCache:
 
     def put(self, subscription, registry, group, location):
         data = self._load()
-        data[self._key(subscription, registry)] = {'group': group, 'location': location}
+        entry = {'group': group, 'location': location}
+        if data.get(self._key(subscription, registry)) == entry:
+            return  # most calls confirm what is known: no rewrite of the file
+        data[self._key(subscription, registry)] = entry
         self._save(data)
 
     def drop(self, subscription, registry):

@@ -5,7 +5,7 @@
 from knack.log import get_logger
 
 from azext_acr_replication import plan as planning
-from azext_acr_replication.errors import RETRY_PATCH, describe
+from azext_acr_replication.errors import RETRY_PATCH, auth_hint, describe
 from azext_acr_replication.polling import AdaptivePolling
 from azext_acr_replication.runner import run_parallel, watch_poller
 
@@ -104,11 +104,9 @@ def report_failures(outcomes):
     if not failed:
         return
     from azure.cli.core.azclierror import AzureResponseError
-    from azext_acr_replication.errors import auth_hint
     for outcome in outcomes:
-        if outcome.error is None:
-            logger.warning("%s: %s %s.", outcome.action.location, outcome.action.kind, 'started'
-                           if outcome.state == 'started' else 'succeeded')
+        if outcome.error is None:  # action.result: 'succeeded', or 'started' with --no-wait
+            logger.warning("%s: %s %s.", outcome.action.location, outcome.action.kind, outcome.action.result)
         else:
             logger.error("%s: %s failed: %s", outcome.action.location, outcome.action.kind, describe(outcome.error))
     hint = auth_hint(failed[0].error)

@@ -9,7 +9,6 @@ from azext_acr_replication.group_cache import GroupCache
 logger = get_logger(__name__)
 
 REGISTRY_TYPE = 'Microsoft.ContainerRegistry/registries'
-STALE_CODES = ('ParentResourceNotFound', 'ResourceGroupNotFound', 'ResourceNotFound')
 
 
 class RegistryRef:  # pylint: disable=too-few-public-methods
@@ -24,9 +23,8 @@ class RegistryRef:  # pylint: disable=too-few-public-methods
 
 
 def group_from_id(resource_id):
-    parts = resource_id.split('/')
-    lowered = [p.lower() for p in parts]
-    return parts[lowered.index('resourcegroups') + 1]
+    from azure.mgmt.core.tools import parse_resource_id
+    return parse_resource_id(resource_id)['resource_group']
 
 
 def is_not_found(error):
@@ -34,7 +32,7 @@ def is_not_found(error):
 
 
 class RegistryLookup:
-    """Resolves registries for one command; `registries`, `resources` are SDK operation groups."""
+    """Resolves registries for one command; `registries` is the SDK's registries operation group."""
 
     def __init__(self, subscription, config_dir, registries, arm_get, subscription_label=None):
         """arm_get(url) -> parsed JSON of an ARM GET (for the resources query, without its SDK);

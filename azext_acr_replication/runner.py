@@ -4,7 +4,6 @@
 """Run several replication operations at once and watch them together."""
 import queue
 import threading
-import time
 
 from azext_acr_replication.errors import describe
 
@@ -68,7 +67,3 @@ def watch_poller(poller, outcome, tick=0.5):
         poller.wait(tick)
     outcome.state = poller.status()
     return poller.result()
-
-
-def monotonic():
-    return time.monotonic()

@@ -10,6 +10,7 @@ command exits 0), a timeout here is an error with exit code 1. Polls start fast 
 import time
 
 from azext_acr_replication.polling import Backoff
+from azext_acr_replication.readiness import display_status
 
 
 class WaitTimeout(Exception):
@@ -18,11 +19,6 @@ class WaitTimeout(Exception):
 
 class WaitFailed(Exception):
     pass
-
-
-def _status(replica):
-    status = getattr(replica, 'status', None)
-    return getattr(status, 'display_status', None) if status else None
 
 
 def condition_for(created=False, updated=False, deleted=False, exists=False, ready=False, custom=None):
@@ -43,7 +39,7 @@ def condition_for(created=False, updated=False, deleted=False, exists=False, rea
     if exists:
         return 'present', lambda replica: replica is not None
     if ready:
-        return 'Ready (data synced)', lambda replica: provisioned(replica) and _status(replica) == 'Ready'
+        return 'Ready (data synced)', lambda replica: provisioned(replica) and display_status(replica) == 'Ready'
     if custom:
         import jmespath
         from azure.cli.core.util import todict
@@ -66,7 +62,7 @@ def wait_for(get, description, predicate, timeout, interval, clock=time.monotoni
             on_progress(current)
         left = deadline - clock()
         if left <= 0:
-            state = 'absent' if current is None else (_status(current) or current.provisioning_state)
+            state = 'absent' if current is None else (display_status(current) or current.provisioning_state)
             raise WaitTimeout(f"Timed out after {int(timeout)} s waiting for the replication to be {description}; "
                               f"it is {state}. Nothing was changed; run the command again to keep waiting.")
         sleep(min(backoff.next(), left))

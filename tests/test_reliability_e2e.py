@@ -144,6 +144,7 @@ def test_403_names_the_missing_permission(az, emu):
     ("create -r demopremium -l ,", 2, "--location needs at least one region"),
     ("create -r demopremium", 2, "--location"),
     ("wait -r demopremium -n eastus", 2, "exactly one of"),
+    ("wait -r demopremium -n eastus --created --timeout -1", 2, "--timeout must be zero or a positive"),
     ("create -r demopremium -l eastus --zone-redundancy Maybe", 2, "is not a valid value"),
 ])
 def test_bad_input_is_one_clear_line(az, emu, args, code, message):

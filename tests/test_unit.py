@@ -311,3 +311,20 @@ def test_lookup_with_group_and_details_reads_the_registry(tmp_path):
     registries = FakeRegistries([registry("myreg", "g1", sku="Basic", location="eastus")])
     ref = RegistryLookup("s", str(tmp_path), registries, None).find("myreg", "g1", need_details=True)
     assert (ref.sku, ref.location) == ("Basic", "eastus") and registries.gets == [("g1", "myreg")]
+
+
+def test_report_failures_says_started_for_no_wait_regions(monkeypatch):
+    from azure.cli.core.azclierror import AzureResponseError
+    from azext_acr_replication import operations
+    from azext_acr_replication.runner import Outcome
+    lines = []
+    monkeypatch.setattr(operations, "logger", type("L", (), {
+        "warning": staticmethod(lambda fmt, *a: lines.append(fmt % a)),
+        "error": staticmethod(lambda fmt, *a: lines.append(fmt % a))})())
+    done, bad = Outcome(planning.Action("create", "eastus", "eastus", "missing")), \
+        Outcome(planning.Action("create", "uksouth", "uksouth", "missing"))
+    done.action.result, done.state = "started", "done"
+    bad.action.result, bad.error = "failed", RuntimeError("boom")
+    with pytest.raises(AzureResponseError, match=r"1 of 2 operations failed \(uksouth\)"):
+        operations.report_failures([done, bad])
+    assert lines == ["eastus: create started.", "uksouth: create failed: boom"]
