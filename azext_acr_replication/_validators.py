@@ -73,6 +73,15 @@ def validate_wait_condition(namespace):
     if len(chosen) != 1:
         raise ArgumentError('incorrect usage: give exactly one of --created | --updated | --deleted | --exists | '
                             '--ready | --custom JMESPATH.')
+    if getattr(namespace, 'custom', None):
+        import jmespath
+        from jmespath.exceptions import JMESPathError
+        try:
+            jmespath.compile(namespace.custom)
+        except JMESPathError as error:
+            message = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise ArgumentError(f"--custom is not a valid JMESPath query ({message}): '{namespace.custom}'. "
+                                "Example: --custom \"status.displayStatus=='Ready'\"") from None
     if namespace.interval is not None and namespace.interval <= 0:
         raise ArgumentError('--interval must be a positive number of seconds.')
     validate_timeout(namespace)

@@ -1,7 +1,12 @@
 # --------------------------------------------------------------------------------------------
 # Copyright (c) acr-replication authors. Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
-"""Turning SDK exceptions into one line a person can act on."""
+"""Turning SDK exceptions into one line a person can act on, and telling which ones are worth a retry."""
+
+
+class ReplicationError(Exception):
+    """Base of the extension's own errors: the command's exception handler turns any of them into one
+    line with exit code 1, so none can end in a traceback."""
 
 
 def describe(error):
@@ -18,6 +23,32 @@ def describe(error):
 
 def status_code(error):
     return getattr(error, 'status_code', None)
+
+
+def lro_failed(error):
+    """True when a long-running operation was accepted and later ended Failed or Canceled."""
+    from azure.core.polling.base_polling import OperationFailed
+    return isinstance(getattr(error, '__cause__', None), OperationFailed)
+
+
+def is_conflict(error):
+    """409 on a write: another operation on the replica or the registry is still running."""
+    return status_code(error) == 409 and not lro_failed(error)
+
+
+def is_transient_failure(error):
+    """An LRO that ARM ended Failed with a 'retry later' error (seen in production; the next try works)."""
+    return lro_failed(error) and 'retry later' in describe(error).lower()
+
+
+def retry_after(error):
+    """Seconds from a Retry-After header on the error's response, or None."""
+    response = getattr(error, 'response', None)
+    value = getattr(response, 'headers', {}).get('Retry-After') if response is not None else None
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 def auth_hint(error):
@@ -37,9 +68,24 @@ def auth_hint(error):
 RETRY_PATCH = {'retry_on_methods': frozenset(['HEAD', 'GET', 'PUT', 'DELETE', 'OPTIONS', 'TRACE', 'PATCH'])}
 
 
+def is_tls_error(error):
+    """A certificate or TLS failure, which azure-cli's own handler explains (proxy, CA bundle)."""
+    import ssl
+    inner = getattr(error, 'inner_exception', None)
+    seen = set()
+    while inner is not None and id(inner) not in seen:
+        seen.add(id(inner))
+        if isinstance(inner, ssl.SSLError) or type(inner).__name__ == 'SSLError':
+            return True
+        inner = getattr(inner, '__context__', None) or getattr(inner, '__cause__', None)
+    return False
+
+
 def handle_exception(error):
     """Command exception handler: 401/403 and unreachable ARM become one line saying what to do."""
     from azure.cli.core import azclierror
+    if isinstance(error, ReplicationError):
+        raise azclierror.AzureResponseError(str(error)) from None
     code = status_code(error)
     hint = auth_hint(error) if code in (401, 403) else None
     if hint:
@@ -48,8 +94,8 @@ def handle_exception(error):
         new.set_recommendation(hint)
         raise new from None
     from azure.core.exceptions import ServiceRequestError
-    if isinstance(error, ServiceRequestError):
+    if isinstance(error, ServiceRequestError) and not is_tls_error(error):
         raise azclierror.AzureConnectionError(
             f'Could not reach Azure Resource Manager: {describe(error)}. Check the network and proxy settings, then '
             'run the command again; it is safe to repeat.') from None
-    raise error
+    raise error  # azure-cli's handler: its own advice for TLS/certificate errors, exit codes by status

@@ -1,12 +1,21 @@
 # --------------------------------------------------------------------------------------------
 # Copyright (c) acr-replication authors. Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
-"""Carry out planned actions against ARM: in parallel, with fast polling, or only start them."""
+"""Carry out planned actions against ARM: in parallel, with fast polling, or only start them.
+
+Each write survives what the real service is known to do: a 409 while another operation runs, an
+LRO that ends Failed with 'retry later', a create that fails right after a delete of the same
+replica. Destructive actions are confirmed with a GET of the replica first.
+"""
+import time
+
 from knack.log import get_logger
 
 from azext_acr_replication import plan as planning
-from azext_acr_replication.errors import RETRY_PATCH, auth_hint, describe
-from azext_acr_replication.polling import AdaptivePolling
+from azext_acr_replication.arm_values import provisioning_state
+from azext_acr_replication.errors import (RETRY_PATCH, auth_hint, describe, is_conflict, is_transient_failure,
+                                          lro_failed, retry_after)
+from azext_acr_replication.polling import AdaptivePolling, Backoff
 from azext_acr_replication.runner import run_parallel, watch_poller
 
 logger = get_logger(__name__)
@@ -15,56 +24,151 @@ PREMIUM_ONLY = 'Replications are only supported for managed registries in Premiu
 SAME_AS_HOME = 'Replication could not be created in the same location as the registry.'
 
 
+class Patience:  # pylint: disable=too-few-public-methods
+    """How long to wait before each retry, by reason; bounded so a CI job learns of a real problem."""
+
+    def __init__(self, conflict=(2, 4, 8, 15, 30, 30), transient=(5, 15, 30), after_delete=(5, 15, 30),
+                 gone_timeout=120, sleep=time.sleep, clock=time.monotonic):
+        self.delays = {'conflict': conflict, 'transient': transient, 'after delete': after_delete}
+        self.gone_timeout = gone_timeout
+        self.sleep = sleep
+        self.clock = clock
+
+
+REASONS = {
+    'conflict': 'another operation on the registry is still running (409)',
+    'transient': 'ARM ended the operation Failed with a transient error',
+    'after delete': 'a create right after deleting the same replica can fail while the delete settles',
+}
+
+
 class Executor:
     """Knows how to write one action; holds the SDK client, the models and where the registry is."""
 
-    def __init__(self, client, models, group, registry_name, no_wait=False):
+    def __init__(self, client, models, group, registry_name, no_wait=False, home=None, patience=None):
         self.client = client
         self.replication_model, self.update_model = models
         self.group = group
         self.registry = registry_name
         self.no_wait = no_wait
+        self.home = home
+        self.patience = patience or Patience()
 
     def _polling(self):
         return False if self.no_wait else AdaptivePolling()
 
     def _finish(self, poller, outcome):
-        outcome.started = True
         if self.no_wait:
             outcome.state = 'started'
             return poller.result()  # with polling=False: the body ARM sent with its 201, or None
         return watch_poller(poller, outcome)
 
-    def create(self, action, outcome):
+    def _retry_reason(self, error, after_delete):
+        if is_conflict(error):
+            return 'conflict'
+        if is_transient_failure(error):
+            return 'transient'
+        if after_delete and lro_failed(error):
+            return 'after delete'
+        return None
+
+    def _write(self, action, outcome, start, after_delete=False):
+        """start(polling) sends the write; retried, bounded, for the reasons in REASONS."""
+        tries = {}
+        while True:
+            try:
+                outcome.in_flight = True
+                try:
+                    poller = start(self._polling())
+                finally:
+                    outcome.in_flight = False
+                outcome.started = True
+                return self._finish(poller, outcome)
+            except Exception as error:  # pylint: disable=broad-except
+                reason = self._retry_reason(error, after_delete)
+                delays = self.patience.delays.get(reason, ())
+                done = tries.get(reason, 0)
+                if reason is None or done >= len(delays):
+                    raise
+                tries[reason] = done + 1
+                delay = retry_after(error) if reason == 'conflict' and retry_after(error) else delays[done]
+                logger.warning("%s: %s %s: %s (%s). Trying again in %d s (%d of %d).", action.location, action.kind,
+                               'was refused' if reason == 'conflict' else 'ended Failed', describe(error),
+                               REASONS[reason], delay, done + 1, len(delays))
+                outcome.state = f'retrying in {delay:.0f} s'
+                self.patience.sleep(delay)
+
+    def _get(self, name):
+        """The replica as a GET sees it now, or None (404). The list can lag behind a GET."""
+        from azext_acr_replication.registry_lookup import is_not_found
+        try:
+            return self.client.get(self.group, self.registry, name)
+        except Exception as error:  # pylint: disable=broad-except
+            if is_not_found(error):
+                return None
+            raise
+
+    def create(self, action, outcome, after_delete=False):
         want = action.wanted
-        body = self.replication_model(location=want.location, tags=want.tags,
-                                      region_endpoint_enabled=want.region_endpoint_enabled,
-                                      zone_redundancy=want.zone_redundancy)
-        poller = self.client.begin_create(self.group, self.registry, action.name, body, polling=self._polling())
-        return self._finish(poller, outcome)
+
+        def start(polling):
+            body = self.replication_model(location=want.location, tags=want.tags,
+                                          region_endpoint_enabled=want.region_endpoint_enabled,
+                                          zone_redundancy=want.zone_redundancy)
+            return self.client.begin_create(self.group, self.registry, action.name, body, polling=polling)
+        return self._write(action, outcome, start, after_delete=after_delete)
 
     def update(self, action, outcome):
         want = action.wanted
-        body = self.update_model(tags=want.tags, region_endpoint_enabled=want.region_endpoint_enabled)
-        poller = self.client.begin_update(self.group, self.registry, action.name, body, polling=self._polling(),
-                                          **RETRY_PATCH)
-        return self._finish(poller, outcome)
+
+        def start(polling):
+            body = self.update_model(tags=want.tags, region_endpoint_enabled=want.region_endpoint_enabled)
+            return self.client.begin_update(self.group, self.registry, action.name, body, polling=polling,
+                                            **RETRY_PATCH)
+        return self._write(action, outcome, start)
+
+    def _send_delete(self, action, outcome):
+        return self._write(action, outcome, lambda polling: self.client.begin_delete(
+            self.group, self.registry, action.name, polling=polling))
 
     def delete(self, action, outcome):
-        poller = self.client.begin_delete(self.group, self.registry, action.name, polling=self._polling())
-        return self._finish(poller, outcome)
+        current = self._get(action.name)
+        if current is None:
+            outcome.note = 'already gone'
+            return None
+        if self.home and current.location == self.home:
+            outcome.note = 'skipped: it is the home replica'
+            return current
+        return self._send_delete(action, outcome)
 
     def recreate(self, action, outcome):
-        # a Failed replica is deleted and created again; with --no-wait only the delete is started
-        outcome.state = 'deleting'
-        deleted = self.client.begin_delete(self.group, self.registry, action.name,
-                                           polling=self._polling())
-        outcome.started = True
-        if self.no_wait:
-            outcome.state = 'delete started'
-            return None
-        watch_poller(deleted, outcome)
-        return self.create(action, outcome)
+        """Delete a Failed replica and create it again with the settings it had (action.wanted keeps them)."""
+        current = self._get(action.name)
+        if current is not None and provisioning_state(current) not in ('Failed', 'Canceled'):
+            outcome.note = f'skipped: it is {provisioning_state(current)} now (the list was out of date)'
+            return current
+        if current is not None:
+            outcome.state = 'deleting'
+            self._send_delete(action, outcome)
+            if self.no_wait:
+                outcome.state = 'delete started'
+                outcome.note = 'delete started'
+                return None
+            self._wait_gone(action, outcome)
+        return self.create(action, outcome, after_delete=current is not None)
+
+    def _wait_gone(self, action, outcome):
+        """After the delete LRO ends, a GET can still see the replica for a while: create only once it is 404."""
+        deadline = self.patience.clock() + self.patience.gone_timeout
+        backoff = Backoff(first=1.0, factor=1.5, cap=10.0)
+        while self._get(action.name) is not None:
+            left = deadline - self.patience.clock()
+            if left <= 0:
+                from azext_acr_replication.errors import ReplicationError
+                raise ReplicationError(f"Replication '{action.name}' was deleted but a GET still shows it after "
+                                       f"{self.patience.gone_timeout} s; run the command again later.")
+            outcome.state = 'waiting until deleted'
+            self.patience.sleep(min(backoff.next(), left))
 
     def __call__(self, action, outcome):
         return {planning.CREATE: self.create, planning.UPDATE: self.update, planning.DELETE: self.delete,
@@ -85,12 +189,19 @@ def apply(actions, executor, progress=None):
         return run_parallel(writing, executor, on_progress=show)
     except KeyboardInterrupt as interrupt:
         outcomes = getattr(interrupt, 'outcomes', [])
-        started = [o.action.name for o in outcomes if o.started]
-        logger.warning("Interrupted. Started: %s. Not started: %s. ARM finishes what was started; run the same "
-                       "command again to converge (it skips what is already done).",
-                       ', '.join(started) or 'none',
-                       ', '.join(o.action.name for o in outcomes if not o.started) or 'none')
+        logger.warning("Interrupted. %s. ARM finishes what was started; run the same command again to converge "
+                       "(it skips what is already done).", interrupt_report(outcomes))
         raise
+
+
+def interrupt_report(outcomes):
+    """'Started: a, b. May have started (request in flight): c. Not started: d' (empty groups left out)."""
+    groups = {}
+    for outcome in outcomes:
+        groups.setdefault(outcome.progress, []).append(outcome.action.name)
+    order = ['started', 'may have started (request in flight)', 'not started']
+    return '. '.join(f"{label[0].upper()}{label[1:]}: {', '.join(groups[label])}" for label in order
+                     if label in groups) or 'Nothing was started'
 
 
 def _short(state):

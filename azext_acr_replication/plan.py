@@ -3,6 +3,7 @@
 # --------------------------------------------------------------------------------------------
 # pylint: disable=too-many-positional-arguments  # one parameter per CLI argument, as in azure-cli handlers
 """What has to change to make a registry's replicas match what the user wants. Pure Python."""
+from azext_acr_replication import arm_values
 
 CREATE, RECREATE, UPDATE, DELETE, NONE = 'create', 'recreate', 'update', 'delete', 'none'
 
@@ -26,10 +27,13 @@ class Replica:  # pylint: disable=too-few-public-methods
 
     @classmethod
     def from_sdk(cls, model):
-        status = getattr(model, 'status', None)
-        return cls(model.name, model.location, model.provisioning_state, model.tags,
-                   model.region_endpoint_enabled, model.zone_redundancy,
-                   getattr(status, 'display_status', None) if status else None)
+        return cls(model.name, model.location, arm_values.provisioning_state(model), model.tags,
+                   model.region_endpoint_enabled, arm_values.zone_redundancy(model),
+                   arm_values.display_status(model))
+
+    @property
+    def ended_badly(self):
+        return self.provisioning_state in ('Failed', 'Canceled')
 
 
 class Wanted:  # pylint: disable=too-few-public-methods
@@ -41,6 +45,16 @@ class Wanted:  # pylint: disable=too-few-public-methods
         self.tags = tags
         self.region_endpoint_enabled = region_endpoint_enabled
         self.zone_redundancy = zone_redundancy
+
+    def keeping(self, replica):
+        """This wish with every setting it has no opinion on taken from `replica`: what a recreate sends,
+        so that deleting and creating again loses nothing the user did not ask to change."""
+        tags = self.tags if self.tags is not None else dict(replica.tags or {})
+        routing = self.region_endpoint_enabled
+        if routing is None:
+            routing = replica.region_endpoint_enabled
+        return Wanted(self.location, name=replica.name, tags=tags, region_endpoint_enabled=routing,
+                      zone_redundancy=self.zone_redundancy or replica.zone_redundancy)
 
 
 class Action:  # pylint: disable=too-few-public-methods,too-many-instance-attributes
@@ -100,16 +114,17 @@ def plan(existing, wanted, home_location, prune=False):
             problems.append(f"Replication '{current.name}' is in '{current.location}', not '{want.location}': "
                             "choose another --name or delete it first.")
             continue
+        want.name = current.name
+        if current.ended_badly:
+            # deleted and created again: a new zone redundancy is possible here, nothing else is lost
+            actions.append(Action(RECREATE, current.name, current.location,
+                                  f'provisioning state is {current.provisioning_state}', want.keeping(current)))
+            continue
         if want.zone_redundancy is not None and want.zone_redundancy != current.zone_redundancy:
             problems.append(
                 f"Replication '{current.name}' has zone redundancy {current.zone_redundancy}; it cannot be changed "
                 f"to {want.zone_redundancy} in place. Delete it with 'az acr replication delete' and create it "
                 "again.")
-            continue
-        want.name = current.name
-        if current.provisioning_state in ('Failed', 'Canceled'):
-            actions.append(Action(RECREATE, current.name, current.location,
-                                  f'provisioning state is {current.provisioning_state}', want))
             continue
         changes = _drift(current, want)
         if changes:

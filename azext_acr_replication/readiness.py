@@ -5,20 +5,18 @@
 """Wait until replicas hold the data (displayStatus Ready), not only until ARM says Succeeded."""
 import time
 
+from azext_acr_replication.arm_values import display_status, provisioning_state, state_of
+from azext_acr_replication.errors import ReplicationError
 from azext_acr_replication.polling import Backoff
 
 READY = 'Ready'
+ENDED_BADLY = ('Failed', 'Canceled')
 
 
-class NotReadyError(Exception):
+class NotReadyError(ReplicationError):
     def __init__(self, message, states):
         super().__init__(message)
         self.states = states
-
-
-def display_status(replica):
-    status = getattr(replica, 'status', None)
-    return getattr(status, 'display_status', None) if status else None
 
 
 def wait_until_ready(get, names, timeout, on_progress=None, clock=time.monotonic, sleep=time.sleep,
@@ -35,8 +33,8 @@ def wait_until_ready(get, names, timeout, on_progress=None, clock=time.monotonic
         for name in list(pending):
             replica = get(name)
             latest[name] = replica
-            if replica.provisioning_state in ('Failed', 'Canceled'):
-                raise NotReadyError(f"Replication '{name}' is {replica.provisioning_state}; it will not become "
+            if provisioning_state(replica) in ENDED_BADLY:
+                raise NotReadyError(f"Replication '{name}' is {provisioning_state(replica)}; it will not become "
                                     "Ready. Run 'az acr replication sync' to recreate it.", _states(latest))
             if display_status(replica) == READY:
                 pending.remove(name)
@@ -46,8 +44,7 @@ def wait_until_ready(get, names, timeout, on_progress=None, clock=time.monotonic
             return latest
         left = deadline - clock()
         if left <= 0:
-            waiting = ', '.join(f'{n} ({display_status(latest[n]) or latest[n].provisioning_state})'
-                                for n in pending)
+            waiting = ', '.join(f'{n} ({state_of(latest[n])})' for n in pending)
             raise NotReadyError(f"Timed out after {int(timeout)} s waiting for data to sync: {waiting} not Ready "
                                 "yet. The replicas are left as they are; run 'az acr replication wait --ready' to "
                                 "keep waiting.", _states(latest))
@@ -55,4 +52,4 @@ def wait_until_ready(get, names, timeout, on_progress=None, clock=time.monotonic
 
 
 def _states(latest):
-    return {name: display_status(r) or r.provisioning_state for name, r in latest.items()}
+    return {name: state_of(r) for name, r in latest.items()}

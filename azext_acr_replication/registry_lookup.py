@@ -4,6 +4,7 @@
 """Find a registry's resource group, home region and SKU with as few ARM calls as possible."""
 from knack.log import get_logger
 
+from azext_acr_replication.arm_values import sku_name
 from azext_acr_replication.group_cache import GroupCache
 
 logger = get_logger(__name__)
@@ -47,14 +48,14 @@ class RegistryLookup:
         """Return a RegistryRef; with need_details, sku and location are fresh from ARM."""
         if group:
             ref = RegistryRef(name, group, source='argument')
-            return self._details(ref) if need_details else ref
+            return self.refresh(ref) if need_details else ref
         cached = self.cache.get(self.subscription, name)
         if cached:
             ref = RegistryRef(name, cached['group'], cached.get('location'), source='cache')
             if not need_details:
                 return ref
             try:
-                return self._details(ref)
+                return self.refresh(ref)
             except Exception as error:  # pylint: disable=broad-except
                 if not is_not_found(error):
                     raise
@@ -67,11 +68,13 @@ class RegistryLookup:
                         ref.group)
         self.cache.drop(self.subscription, ref.name)
 
-    def _details(self, ref):
+    def refresh(self, ref):
+        """Home region and SKU from a registry GET: what decides a refusal, never a cached or listed value."""
         registry = self.registries.get(ref.group, ref.name)
         ref.location = registry.location
-        ref.sku = registry.sku.name if registry.sku else None
+        ref.sku = sku_name(registry)
         ref.name = registry.name
+        ref.source = 'registry'
         self.cache.put(self.subscription, registry.name, ref.group, registry.location)
         return ref
 
@@ -89,7 +92,7 @@ class RegistryLookup:
         for registry in self.registries.list():
             if registry.name.lower() == wanted:
                 return self._remember(registry.name, group_from_id(registry.id), registry.location,
-                                      registry.sku.name if registry.sku else None)
+                                      sku_name(registry))
         from azure.cli.core.azclierror import ResourceNotFoundError
         raise ResourceNotFoundError(
             f"Registry '{name}' was not found in subscription '{self.subscription_label()}'. Check the name, or pass "

@@ -12,9 +12,18 @@ class Outcome:  # pylint: disable=too-few-public-methods
     def __init__(self, action):
         self.action = action
         self.state = 'pending'
-        self.started = False
+        self.started = False     # ARM accepted a write of this action
+        self.in_flight = False   # a write is on the wire: ARM may have accepted it, we do not know yet
+        self.note = None         # a result other than the usual one (e.g. 'skipped: ...')
         self.resource = None
         self.error = None
+
+    @property
+    def progress(self):
+        """'started', 'may have started (request in flight)' or 'not started': for the Ctrl-C report."""
+        if self.started:
+            return 'started'
+        return 'may have started (request in flight)' if self.in_flight else 'not started'
 
     @property
     def ok(self):

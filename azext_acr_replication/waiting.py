@@ -9,15 +9,16 @@ command exits 0), a timeout here is an error with exit code 1. Polls start fast 
 """
 import time
 
+from azext_acr_replication.arm_values import display_status, provisioning_state, state_of
+from azext_acr_replication.errors import ReplicationError
 from azext_acr_replication.polling import Backoff
-from azext_acr_replication.readiness import display_status
 
 
-class WaitTimeout(Exception):
+class WaitTimeout(ReplicationError):
     pass
 
 
-class WaitFailed(Exception):
+class WaitFailed(ReplicationError):
     pass
 
 
@@ -26,9 +27,9 @@ def condition_for(created=False, updated=False, deleted=False, exists=False, rea
     def provisioned(replica):
         if replica is None:
             return False
-        if replica.provisioning_state in ('Failed', 'Canceled'):
-            raise WaitFailed(f"Replication '{replica.name}' is {replica.provisioning_state}.")
-        return replica.provisioning_state == 'Succeeded'
+        if provisioning_state(replica) in ('Failed', 'Canceled'):
+            raise WaitFailed(f"Replication '{replica.name}' is {provisioning_state(replica)}.")
+        return provisioning_state(replica) == 'Succeeded'
 
     if created:
         return 'created', provisioned
@@ -62,7 +63,7 @@ def wait_for(get, description, predicate, timeout, interval, clock=time.monotoni
             on_progress(current)
         left = deadline - clock()
         if left <= 0:
-            state = 'absent' if current is None else (display_status(current) or current.provisioning_state)
+            state = 'absent' if current is None else state_of(current)
             raise WaitTimeout(f"Timed out after {int(timeout)} s waiting for the replication to be {description}; "
                               f"it is {state}. Nothing was changed; run the command again to keep waiting.")
         sleep(min(backoff.next(), left))

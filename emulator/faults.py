@@ -13,6 +13,13 @@ DEFAULT_KNOBS = {
     "fail_regions": [],          # operations in these regions end Failed
     "stuck_regions": [],         # replicas here never leave Syncing
     "token_lifetime": 3600,
+    # quirks of the real service (issue 13); all off by default
+    "synchronous_writes": False,     # PUT/PATCH answer 200 at once when operation_seconds is 0 (rare in Azure)
+    "recreate_failure_seconds": 0,   # a create within this many seconds after a delete of that replica ends Failed
+    "transient_failures": {},        # {region: n}: the next n operations there end Failed with "Please retry later"
+    "list_lag_seconds": 0,           # list shows the replicas as they were this many seconds ago (GET is current)
+    "registry_conflicts": False,     # a write while another operation on the registry runs answers 409
+    "resources_lag_seconds": 0,      # the resources query shows each registry's SKU as it was this long ago
 }
 
 

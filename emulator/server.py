@@ -269,8 +269,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def resources(self, args, query, body, now):
         wanted = (query.get("$filter") or [""])[0]
-        with self.emu.state.lock:
-            items = [r.resource(args["sub"]) for r in self.emu.state.registries.values()]
+        state = self.emu.state
+        with state.lock:
+            items = [r.resource(args["sub"], state.listed_sku(r, now)) for r in state.registries.values()]
         if wanted and (RP + "/registries").lower() not in wanted.lower():
             items = []
         size = int(self.emu.controls["resources_page_size"])
@@ -294,10 +295,15 @@ class Handler(BaseHTTPRequestHandler):
         with self.emu.state.lock:
             return self._send(200, self.emu.state.registry(args["rg"], args["reg"]).body(args["sub"]))
 
+    def patch_registry(self, args, query, body, now):
+        registry = self.emu.state.patch_registry(args["rg"], args["reg"], body or {}, now)
+        with self.emu.state.lock:
+            return self._send(200, registry.body(args["sub"]))
+
     def replications(self, args, query, body, now):
         with self.emu.state.lock:
             registry = self.emu.state.parent(args["rg"], args["reg"])
-            items = [r.body(registry.id(args["sub"]), now) for r in registry.replicas.values()]
+            items = [r.body(registry.id(args["sub"]), now) for r in self.emu.state.listed_replicas(registry, now)]
         size = int(self.emu.controls["page_size"])
         path = registry.id(args["sub"]) + "/replications"
         return self._send(200, self._page(items, query, size, path))
@@ -383,6 +389,7 @@ ROUTES = [
     ("GET", SUB + r"/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.ContainerRegistry/registries",
      Handler.registries_in_group),
     ("GET", REG, Handler.registry),
+    ("PATCH", REG, Handler.patch_registry),
     ("GET", REG + r"/replications", Handler.replications),
     ("GET", REPL, Handler.replication),
     ("PUT", REPL, Handler.put_replication),

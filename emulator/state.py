@@ -3,6 +3,7 @@
 Time moves lazily: every request first calls advance(), which finishes operations whose time
 has come. Nothing runs in the background.
 """
+import copy
 import datetime
 import threading
 import time
@@ -47,13 +48,40 @@ class Registry:
     def __init__(self, group, name, sku, location, created):
         self.group, self.name, self.sku, self.location, self.created = group, name, sku, location, created
         self.replicas = {}  # lower-case name -> Replica
+        self.sku_history = [(created, sku)]  # for the lagging resources query
+        self.snapshots = [(created, {})]  # (time, replicas then): for the lagging list
+        self.deleted_at = {}  # lower-case replica name -> when its delete finished
+
+    def set_sku(self, sku, now):
+        self.sku = sku
+        self.sku_history.append((now, sku))
+
+    def sku_at(self, moment):
+        current = self.sku_history[0][1]
+        for at, sku in self.sku_history:
+            if at <= moment:
+                current = sku
+        return current
+
+    def snapshot(self, now):
+        self.snapshots.append((now, {k: copy.copy(r) for k, r in self.replicas.items()}))
+        del self.snapshots[:-200]
+
+    def replicas_at(self, moment):
+        """The replicas as a list made at `moment` would have shown them."""
+        view = self.snapshots[0][1]
+        for at, replicas in self.snapshots:
+            if at <= moment:
+                view = replicas
+        return view
 
     def id(self, sub):
         return "/subscriptions/{}/resourceGroups/{}/providers/{}/registries/{}".format(sub, self.group, RP, self.name)
 
-    def resource(self, sub):
+    def resource(self, sub, sku=None):
+        sku = sku or self.sku
         return {"id": self.id(sub), "name": self.name, "type": RP + "/registries",
-                "sku": {"name": self.sku, "tier": self.sku}, "location": self.location, "tags": {},
+                "sku": {"name": sku, "tier": sku}, "location": self.location, "tags": {},
                 "systemData": _system_data(USER, "User", self.created)}
 
     def body(self, sub):
@@ -108,13 +136,28 @@ class Replica:
                                "zoneRedundancy": self.zone_redundancy}}
 
 
+# How an operation ends when it does not succeed: (code, message template)
+PERMANENT_FAILURE = ("ReplicationFailed",
+                     "The replication in region '{}' could not be provisioned: capacity is temporarily unavailable.")
+TRANSIENT_FAILURE = ("InternalServerError",
+                     "An internal error occurred while provisioning the replication in region '{}'. Please retry "
+                     "later.")
+RECREATE_FAILURE = ("ReplicationFailed",
+                    "The replication in region '{}' could not be provisioned.")
+
+
 class Operation:
-    def __init__(self, kind, registry, replica_name, location, done_at, fails):
+    def __init__(self, kind, registry, replica_name, location, done_at, failure=None):
         self.id = "replications-" + str(uuid.uuid1())
         self.kind, self.registry, self.replica_name, self.location = kind, registry, replica_name, location
-        self.done_at, self.fails = done_at, fails
+        self.done_at = done_at
+        self.failure = failure  # None, or (code, message template) it ends Failed with
         self.status = {"create": "Creating", "update": "Updating", "delete": "Deleting"}[kind]
         self.error = None
+
+    @property
+    def running(self):
+        return self.status not in ("Succeeded", "Failed")
 
 
 class ArmState:
@@ -129,6 +172,7 @@ class ArmState:
             now = self.clock()
             self.registries = {}  # (group lower, name lower) -> Registry
             self.operations = {}
+            self.transient_used = {}  # region -> transient failures already handed out
             for group, name, sku, location in SEED_REGISTRIES:
                 self.add_registry(group, name, sku, location, now)
             for i in range(extra_registries):
@@ -146,33 +190,36 @@ class ArmState:
         now = self.clock()
         with self.lock:
             for op in self.operations.values():
-                if op.status in ("Succeeded", "Failed") or now < op.done_at:
+                if not op.running or now < op.done_at:
                     continue
                 self._finish(op, now)
         return now
 
     def _finish(self, op, now):
         replica = op.registry.replicas.get(op.replica_name.lower())
-        if op.fails:
+        if op.failure:
+            code, message = op.failure
             op.status = "Failed"
-            op.error = {"code": "ReplicationFailed",
-                        "message": "The replication in region '{}' could not be provisioned: capacity "
-                                   "is temporarily unavailable.".format(op.location)}
+            op.error = {"code": code, "message": message.format(op.location)}
             if replica is not None:
                 replica.provisioning_state = "Failed"
                 replica.modified = now
+            op.registry.snapshot(now)
             return
         op.status = "Succeeded"
         if replica is None:
             return
         if op.kind == "delete":
             del op.registry.replicas[op.replica_name.lower()]
+            op.registry.deleted_at[op.replica_name.lower()] = now
+            op.registry.snapshot(now)
             return
         replica.modified = now
         if replica.provisioning_state == "Creating":
             replica.ready_at = now + float(self.controls["sync_seconds"])
             replica.stuck = replica.location in self.controls["stuck_regions"]
         replica.provisioning_state = "Succeeded"
+        op.registry.snapshot(now)
 
     # --- lookups ------------------------------------------------------------------------------
     def registry(self, group, name):
@@ -208,6 +255,16 @@ class ArmState:
                                RP, registry.name, name, registry.group))
         return replica
 
+    def listed_replicas(self, registry, now):
+        """What a list answers: the live replicas, or with list_lag_seconds, an older view of them."""
+        lag = float(self.controls["list_lag_seconds"])
+        if lag <= 0:
+            return list(registry.replicas.values())
+        return list(registry.replicas_at(now - lag).values())
+
+    def listed_sku(self, registry, now):
+        return registry.sku_at(now - float(self.controls["resources_lag_seconds"]))
+
     # --- writes -------------------------------------------------------------------------------
     def _check_location(self, location):
         if location not in REGION_NAMES:
@@ -216,21 +273,44 @@ class ArmState:
                            "replications'. List of available regions for the resource type is '{}'.".format(
                                location, RP, ",".join(REGION_NAMES)))
 
+    def _failure_for(self, kind, registry, name, location, now):
+        if kind == "delete":
+            return None
+        if location in self.controls["fail_regions"]:
+            return PERMANENT_FAILURE
+        allowed = int((self.controls["transient_failures"] or {}).get(location, 0))
+        if self.transient_used.get(location, 0) < allowed:
+            self.transient_used[location] = self.transient_used.get(location, 0) + 1
+            return TRANSIENT_FAILURE
+        window = float(self.controls["recreate_failure_seconds"])
+        deleted = registry.deleted_at.get(name.lower())
+        if kind == "create" and window > 0 and deleted is not None and now - deleted < window:
+            return RECREATE_FAILURE
+        return None
+
     def _start(self, kind, registry, name, location, now):
         op = Operation(kind, registry, name, location, now + float(self.controls["operation_seconds"]),
-                       fails=location in self.controls["fail_regions"] and kind != "delete")
+                       failure=self._failure_for(kind, registry, name, location, now))
         self.operations[op.id] = op
-        if op.done_at <= now:
+        # like Azure, a write is an LRO the client polls even when it is quick; only the explicit
+        # knob gives the rare synchronous answer
+        if op.done_at <= now and self.controls["synchronous_writes"] and kind != "delete":
             self._finish(op, now)
+        registry.snapshot(now)
         return op
 
     def _busy(self, registry, name):
         for op in self.operations.values():
-            if op.registry is registry and op.replica_name.lower() == name.lower() and op.status not in (
-                    "Succeeded", "Failed"):
+            if op.registry is not registry or not op.running:
+                continue
+            if op.replica_name.lower() == name.lower():
                 raise ArmError(409, "OperationNotAllowed",
                                "Another operation is in progress on replication '{}'. Retry when it has "
                                "finished.".format(name))
+            if self.controls["registry_conflicts"]:
+                raise ArmError(409, "AnotherOperationInProgress",
+                               "Another operation ({} of replication '{}') is in progress on registry '{}'. Retry "
+                               "when it has finished.".format(op.kind, op.replica_name, registry.name))
 
     def put_replication(self, group, registry_name, name, body, now):
         with self.lock:
@@ -293,3 +373,14 @@ class ArmState:
             replica.provisioning_state = "Deleting"
             replica.modified = now
             return self._start("delete", registry, replica.name, replica.location, now)
+
+    def patch_registry(self, group, name, body, now):
+        """`az acr update`: the SKU (and, later, other registry properties); answers at once like Azure."""
+        with self.lock:
+            registry = self.registry(group, name)
+            sku = ((body or {}).get("sku") or {}).get("name")
+            if sku:
+                if sku not in ("Basic", "Standard", "Premium"):
+                    raise ArmError(400, "InvalidSku", "The SKU '{}' is not valid.".format(sku))
+                registry.set_sku(sku, now)
+            return registry

@@ -137,7 +137,6 @@ def test_403_names_the_missing_permission(az, emu):
     ("create -r demopremium -l japaneast eastus -n myrepl", 2, "--name can only be used with a single --location"),
     ("create -r demopremium -l eastus --tags =novalue", 2, "a tag needs a name"),
     ("update -r demopremium -n eastus --zone-redundancy Enabled", 1, "cannot be changed"),
-    ("delete -r demopremium -n westus --yes", 1, "--allow-home-replica"),
     ("create -r demobasic -l eastus", 1, "Premium SKU"),
     ("create -r demostandard -l eastus", 1, "Premium SKU"),
     ("create -r demopremium -l eastus --wait-ready --timeout -5", 2, "--timeout must be zero or a positive"),
