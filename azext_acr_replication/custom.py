@@ -41,7 +41,8 @@ def _progress(cmd):
 
 def _context(cmd, client):
     from azext_acr_replication.reconcile import Context
-    return Context(client, _lookup(cmd, client), _models(cmd), _progress(cmd), lambda: _known_regions(cmd))
+    return Context(client, _lookup(cmd, client), _models(cmd), progress=_progress(cmd),
+                   known_regions=lambda: _known_regions(cmd))
 
 
 def _known_regions(cmd):

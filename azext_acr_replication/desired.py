@@ -13,7 +13,7 @@ class DesiredRegistry:  # pylint: disable=too-few-public-methods,too-many-instan
     with one of these.
     """
 
-    def __init__(self, registry, locations, resource_group=None, subscription=None, replication_name=None,
+    def __init__(self, registry, locations, resource_group=None, *, subscription=None, replication_name=None,
                  routing=None, zone_redundancy=None, tags=None, prune=False):
         self.registry = registry
         self.locations = list(locations)

@@ -27,7 +27,7 @@ SAME_AS_HOME = 'Replication could not be created in the same location as the reg
 class Patience:  # pylint: disable=too-few-public-methods
     """How long to wait before each retry, by reason; bounded so a CI job learns of a real problem."""
 
-    def __init__(self, conflict=(2, 4, 8, 15, 30, 30), transient=(5, 15, 30), after_delete=(5, 15, 30),
+    def __init__(self, *, conflict=(2, 4, 8, 15, 30, 30), transient=(5, 15, 30), after_delete=(5, 15, 30),
                  gone_timeout=120, sleep=time.sleep, clock=time.monotonic):
         self.delays = {'conflict': conflict, 'transient': transient, 'after delete': after_delete}
         self.gone_timeout = gone_timeout
@@ -43,16 +43,27 @@ REASONS = {
 
 
 class Executor:
-    """Knows how to write one action; holds the SDK client, the models and where the registry is."""
+    """Knows how to write one action; holds the SDK client, the models and the registry (a RegistryRef:
+    its name, resource group and home region)."""
 
-    def __init__(self, client, models, group, registry_name, no_wait=False, home=None, patience=None):
+    def __init__(self, client, models, ref, *, no_wait=False, patience=None):
         self.client = client
         self.replication_model, self.update_model = models
-        self.group = group
-        self.registry = registry_name
+        self.ref = ref
         self.no_wait = no_wait
-        self.home = home
         self.patience = patience or Patience()
+
+    @property
+    def group(self):
+        return self.ref.group
+
+    @property
+    def registry(self):
+        return self.ref.name
+
+    @property
+    def home(self):
+        return self.ref.location
 
     def _polling(self):
         return False if self.no_wait else AdaptivePolling()

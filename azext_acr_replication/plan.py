@@ -4,11 +4,12 @@
 # pylint: disable=too-many-positional-arguments  # one parameter per CLI argument, as in azure-cli handlers
 """What has to change to make a registry's replicas match what the user wants. Pure Python."""
 from azext_acr_replication import arm_values
+from azext_acr_replication.errors import ReplicationError
 
 CREATE, RECREATE, UPDATE, DELETE, NONE = 'create', 'recreate', 'update', 'delete', 'none'
 
 
-class PlanError(Exception):
+class PlanError(ReplicationError):
     """The wanted state cannot be reached by this tool without destroying something; says why."""
 
 

@@ -22,7 +22,7 @@ class Context:  # pylint: disable=too-few-public-methods
     """What a command holds for one subscription: the management client, the registry lookup, the SDK
     models, and how to show progress and name valid regions."""
 
-    def __init__(self, client, lookup, models, progress=None, known_regions=None, patience=None):
+    def __init__(self, client, lookup, models, *, progress=None, known_regions=None, patience=None):
         self.client = client
         self.lookup = lookup
         self.models = models
@@ -97,8 +97,7 @@ def plan_registry(ctx, desired, options):
 def carry_out(ctx, registry_plan, options):
     """Apply the plan's writes in parallel, then wait as asked. Raises one error naming failed regions."""
     ref = registry_plan.ref
-    executor = Executor(ctx.client.replications, ctx.models, ref.group, ref.name, no_wait=options.no_wait,
-                        home=ref.location, patience=ctx.patience)
+    executor = Executor(ctx.client.replications, ctx.models, ref, no_wait=options.no_wait, patience=ctx.patience)
     try:
         outcomes = apply(registry_plan.actions, executor, ctx.progress)
     finally:

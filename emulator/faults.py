@@ -24,10 +24,13 @@ DEFAULT_KNOBS = {
 
 
 class Fault:
-    """Answer `times` matching requests (after letting `skip` through) with `status`,
-    or drop the connection when status is 0."""
+    """Answer `times` matching requests (after letting `skip` through) with `status`, or drop the
+    connection when status is 0; with `delay`, first hold the request that many seconds (status 200
+    then means: answer normally, only late)."""
 
-    def __init__(self, status, method="*", path="", times=1, skip=0, retry_after=None, code=None, message=None):
+    def __init__(self, status, method="*", path="", times=1, skip=0, retry_after=None, code=None, message=None,
+                 delay=0):
+        self.delay = float(delay)
         self.status = int(status)
         self.method = method.upper()
         self.path = re.compile(path)

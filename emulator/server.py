@@ -150,7 +150,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(204)
         if action == "registries" and method == "POST":
             self.emu.state.add_registry(payload["group"], payload["name"], payload.get("sku", "Premium"),
-                                        payload["location"])
+                                        payload["location"], home_replica_name=payload.get("home_replica_name"))
             return self._send(204)
         if action == "tokens" and method == "GET":
             return self._send(200, {"value": list(self.emu.tokens.issued)})
@@ -166,6 +166,9 @@ class Handler(BaseHTTPRequestHandler):
         if self._identity(method, path, raw):
             return None
         fault = self.emu.controls.match_fault(method, path)
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)  # a request that hangs on the wire, then answers as below
+            fault = None if fault.status == 200 else fault
         if fault is not None:
             if fault.status == 0:
                 return self._drop()

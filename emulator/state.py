@@ -45,8 +45,9 @@ class ArmError(Exception):
 
 
 class Registry:
-    def __init__(self, group, name, sku, location, created):
+    def __init__(self, group, name, sku, location, created, home_replica_name=None):
         self.group, self.name, self.sku, self.location, self.created = group, name, sku, location, created
+        self.home_replica_name = home_replica_name or location  # Azure names it after the region
         self.replicas = {}  # lower-case name -> Replica
         self.sku_history = [(created, sku)]  # for the lagging resources query
         self.snapshots = [(created, {})]  # (time, replicas then): for the lagging list
@@ -179,9 +180,10 @@ class ArmState:
                 self.add_registry("bulk-rg-{:02d}".format(i % 40), "bulkreg{:05d}".format(i), "Standard",
                                   REGION_NAMES[i % len(REGION_NAMES)], now)
 
-    def add_registry(self, group, name, sku, location, now=None):
+    def add_registry(self, group, name, sku, location, now=None, home_replica_name=None):
         with self.lock:
-            registry = Registry(group, name, sku, location, now if now is not None else self.clock())
+            registry = Registry(group, name, sku, location, now if now is not None else self.clock(),
+                                home_replica_name)
             self.registries[(group.lower(), name.lower())] = registry
             return registry
 
@@ -341,7 +343,8 @@ class ArmState:
                 registry.replicas[name.lower()] = replica
                 home = registry.location
                 if not any(r.location == home for r in registry.replicas.values()):
-                    registry.replicas[home] = Replica(home, home, now, home=True)
+                    home_name = registry.home_replica_name
+                    registry.replicas[home_name.lower()] = Replica(home_name, home, now, home=True)
             if props.get("regionEndpointEnabled") is not None:
                 replica.region_endpoint_enabled = bool(props["regionEndpointEnabled"])
             replica.modified = now

@@ -272,3 +272,94 @@ def test_serve_from_the_shell_prints_env_and_takes_admin_calls(tmp_path):
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+# --- the real service's quirks (issue 13) --------------------------------------------------------------
+def done(emu, resp, seconds=10):
+    return wait_op(emu, resp.headers["azure-asyncoperation"], seconds)
+
+
+def test_quick_writes_are_still_lros_unless_synchronous_is_asked(arm):
+    arm.knobs(operation_seconds=0)
+    resp = put(arm, "eastus", "eastus")
+    assert resp.status == 201 and resp.json["properties"]["provisioningState"] == "Creating"
+    assert call(arm, "GET", resp.headers["azure-asyncoperation"]).json == {"status": "Succeeded"}
+    patched = call(arm, "PATCH", REG + "/replications/eastus", {"tags": {"a": "b"}})
+    assert patched.status == 201 and "azure-asyncoperation" in patched.headers
+    assert call(arm, "DELETE", REG + "/replications/eastus").status == 202
+    arm.knobs(synchronous_writes=True)
+    resp = put(arm, "japaneast", "japaneast")
+    assert resp.status == 200 and resp.json["properties"]["provisioningState"] == "Succeeded"
+    assert "azure-asyncoperation" not in resp.headers
+
+
+def test_recreate_failure_window_fails_a_create_right_after_a_delete(arm):
+    arm.knobs(operation_seconds=0, recreate_failure_seconds=0.5)
+    assert done(arm, put(arm, "eastus", "eastus")) == "Succeeded"  # never deleted: not affected
+    call(arm, "DELETE", REG + "/replications/eastus")
+    assert call(arm, "GET", REG + "/replications/eastus").status == 404
+    failed = put(arm, "eastus", "eastus")
+    assert failed.status == 201 and done(arm, failed) == "Failed"
+    error = call(arm, "GET", failed.headers["azure-asyncoperation"]).json["error"]
+    assert error["code"] == "ReplicationFailed" and "retry later" not in error["message"].lower()
+    time.sleep(0.6)
+    assert done(arm, put(arm, "eastus", "eastus")) == "Succeeded"  # a PUT on the Failed replica, later
+
+
+def test_transient_failures_end_failed_with_retry_later_the_given_number_of_times(arm):
+    arm.knobs(operation_seconds=0, transient_failures={"eastus": 1})
+    first = put(arm, "eastus", "eastus")
+    assert done(arm, first) == "Failed"
+    assert "retry later" in call(arm, "GET", first.headers["azure-asyncoperation"]).json["error"]["message"].lower()
+    assert done(arm, put(arm, "eastus", "eastus")) == "Succeeded"
+    assert done(arm, put(arm, "japaneast", "japaneast")) == "Succeeded"  # other regions unaffected
+
+
+def test_list_lag_shows_an_older_view_while_get_is_current(arm):
+    arm.knobs(operation_seconds=0, list_lag_seconds=0.6)
+    done(arm, put(arm, "eastus", "eastus"))
+    assert call(arm, "GET", REG + "/replications").json["value"] == []  # not listed yet
+    assert call(arm, "GET", REG + "/replications/eastus").status == 200
+    time.sleep(0.7)
+    assert {r["name"] for r in call(arm, "GET", REG + "/replications").json["value"]} == {"eastus", "westus"}
+    call(arm, "DELETE", REG + "/replications/eastus")
+    call(arm, "GET", REG)  # time moves on a request
+    assert call(arm, "GET", REG + "/replications/eastus").status == 404
+    assert "eastus" in {r["name"] for r in call(arm, "GET", REG + "/replications").json["value"]}
+
+
+def test_registry_conflicts_answer_409_while_another_replica_operation_runs(arm):
+    arm.knobs(operation_seconds=0.4, registry_conflicts=True)
+    assert put(arm, "eastus", "eastus").status == 201
+    busy = put(arm, "japaneast", "japaneast")
+    assert busy.status == 409 and busy.json["error"]["code"] == "AnotherOperationInProgress"
+    time.sleep(0.5)
+    assert put(arm, "japaneast", "japaneast").status == 201
+
+
+def test_resources_query_lags_behind_a_sku_change(arm):
+    arm.knobs(resources_lag_seconds=30)
+    path = "/subscriptions/{}/resources?$filter=resourceType%20eq%20%27Microsoft.ContainerRegistry%2Fregistries%27" \
+           "&api-version=2024-11-01".format(SUBSCRIPTION_ID)
+    standard = registry_path(reg="demostandard")
+    resp = call(arm, "PATCH", standard, {"sku": {"name": "Premium"}})
+    assert resp.status == 200 and resp.json["sku"]["name"] == "Premium"
+    assert call(arm, "GET", standard).json["sku"]["name"] == "Premium"
+    listed = {r["name"]: r["sku"]["name"] for r in call(arm, "GET", path).json["value"]}
+    assert listed["demostandard"] == "Standard"
+
+
+def test_fault_delay_holds_a_request_then_answers(arm):
+    arm.fault(status=200, method="GET", path="/registries/demopremium$", delay=0.4)
+    started = time.time()
+    assert call(arm, "GET", REG).status == 200
+    assert time.time() - started >= 0.4
+
+
+def test_home_replica_name_can_differ_from_the_region(arm):
+    admin(arm.url, arm.cert_path, "registries", {"group": "demo-rg", "name": "customhome", "location": "westus",
+                                                 "home_replica_name": "primary"})
+    base = registry_path(reg="customhome")
+    call(arm, "PUT", base + "/replications/eastus", {"location": "eastus"})
+    listed = {r["name"]: r["location"] for r in call(arm, "GET", base + "/replications").json["value"]}
+    assert listed == {"primary": "westus", "eastus": "eastus"}

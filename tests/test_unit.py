@@ -13,6 +13,7 @@ from azext_acr_replication.readiness import NotReadyError, wait_until_ready
 from azext_acr_replication.registry_lookup import group_from_id
 from azext_acr_replication.runner import run_parallel
 from azext_acr_replication.waiting import WaitFailed, WaitTimeout, condition_for, wait_for
+from tests import sdk_models as models
 
 R, W = planning.Replica, planning.Wanted
 HOME = "westus"
@@ -72,13 +73,7 @@ def test_plan_adopts_replica_with_custom_name_in_wanted_location():
 
 
 def test_plan_from_sdk_model_reads_display_status():
-    class Status:  # pylint: disable=too-few-public-methods
-        display_status = "Syncing"
-
-    class Model:  # pylint: disable=too-few-public-methods
-        name, location, provisioning_state, tags = "eastus", "eastus", "Succeeded", None
-        region_endpoint_enabled, zone_redundancy, status = True, None, Status()
-    replica = R.from_sdk(Model())
+    replica = R.from_sdk(models.replication("eastus", display="Syncing", zone=None))
     assert replica.display_status == "Syncing" and replica.zone_redundancy == "Disabled" and replica.tags == {}
 
 
@@ -152,8 +147,7 @@ class FakeClock:
 
 
 def replica(name, state="Succeeded", display=None):
-    status = type("S", (), {"display_status": display})()
-    return type("Rep", (), {"name": name, "provisioning_state": state, "status": status})()
+    return models.replication(name, state=state, display=display)
 
 
 def test_wait_until_ready_polls_until_every_replica_is_ready():
@@ -248,9 +242,7 @@ class NotFound(Exception):
 
 
 def registry(name, group, sku="Premium", location="westus"):
-    rid = f"/subscriptions/s/resourceGroups/{group}/providers/Microsoft.ContainerRegistry/registries/{name}"
-    return type("Reg", (), {"name": name, "id": rid, "location": location,
-                            "sku": type("Sku", (), {"name": sku})()})()
+    return models.registry(name, group, sku, location)
 
 
 def pages(*batches):
