@@ -7,8 +7,8 @@ import signal
 import sys
 import tempfile
 
-from .certs import write_self_signed
-from .server import CLIENT_ID, CLIENT_SECRET, EmulatorServer
+from .harness import start_servers
+from .server import CLIENT_ID, CLIENT_SECRET
 from .state import SUBSCRIPTION_ID, TENANT_ID
 
 
@@ -28,15 +28,16 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     workdir = args.dir or tempfile.mkdtemp(prefix="acr-emulator-")
-    cert_path, key_path = write_self_signed(os.path.join(workdir, "tls"))
-    server = EmulatorServer(args.port, cert_path, key_path)
+    server, proxy, cert_path = start_servers(workdir, args.port)
     server.emulator.reset(extra_registries=args.extra_registries)
     for knob in args.knob:
         name, _, value = knob.partition("=")
         server.emulator.controls.set(**{name: json.loads(value)})
     env = {"EMULATOR_URL": server.url, "REQUESTS_CA_BUNDLE": cert_path, "EMULATOR_CERT": cert_path,
            "EMULATOR_CLIENT_ID": CLIENT_ID, "EMULATOR_CLIENT_SECRET": CLIENT_SECRET,
-           "EMULATOR_TENANT_ID": TENANT_ID, "EMULATOR_SUBSCRIPTION_ID": SUBSCRIPTION_ID}
+           "EMULATOR_TENANT_ID": TENANT_ID, "EMULATOR_SUBSCRIPTION_ID": SUBSCRIPTION_ID,
+           # the registry endpoints (*.azurecr.io) through the emulator's proxy; ARM stays direct
+           "HTTPS_PROXY": proxy.url, "NO_PROXY": "127.0.0.1,localhost"}
     lines = "".join("export {}={}\n".format(k, shlex.quote(v)) for k, v in env.items())
     if args.env_file:
         with open(args.env_file, "w") as handle:
@@ -50,6 +51,8 @@ def main(argv=None):
         pass
     finally:
         server.server_close()
+        proxy.shutdown()
+        proxy.server_close()
 
 
 if __name__ == "__main__":

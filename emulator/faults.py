@@ -20,6 +20,10 @@ DEFAULT_KNOBS = {
     "list_lag_seconds": 0,           # list shows the replicas as they were this many seconds ago (GET is current)
     "registry_conflicts": False,     # a write while another operation on the registry runs answers 409
     "resources_lag_seconds": 0,      # the resources query shows each registry's SKU as it was this long ago
+    # the registry data plane (issue 10)
+    "replication_lag_seconds": 0,    # how long a push takes to reach a replica (per push: lag_seconds)
+    "down_endpoints": [],            # data-plane host names whose tunnel the proxy refuses (502)
+    "acr_token_lifetime": 3600,      # ACR refresh and access tokens
 }
 
 
@@ -29,8 +33,9 @@ class Fault:
     then means: answer normally, only late)."""
 
     def __init__(self, status, method="*", path="", times=1, skip=0, retry_after=None, code=None, message=None,
-                 delay=0):
+                 delay=0, host=""):
         self.delay = float(delay)
+        self.host = re.compile(host)
         self.status = int(status)
         self.method = method.upper()
         self.path = re.compile(path)
@@ -40,10 +45,10 @@ class Fault:
         self.code = code
         self.message = message
 
-    def take(self, method, path):
+    def take(self, method, path, host=""):
         if self.times <= 0 or (self.method != "*" and self.method != method):
             return False
-        if not self.path.search(path):
+        if not self.path.search(path) or not self.host.search(host or ""):
             return False
         if self.skip > 0:
             self.skip -= 1
@@ -90,10 +95,10 @@ class Controls:
         with self._lock:
             self.faults.append(Fault(**spec))
 
-    def match_fault(self, method, path):
+    def match_fault(self, method, path, host=""):
         with self._lock:
             for fault in self.faults:
-                if fault.take(method, path):
+                if fault.take(method, path, host):
                     return fault
         return None
 

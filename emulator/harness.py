@@ -15,7 +15,9 @@ import tempfile
 import threading
 import urllib.request
 
-from .certs import write_self_signed
+from .certs import write_leaf, write_self_signed
+from .dataplane import registry_dns_names, serve_proxy
+from .regions import REGION_NAMES
 from .server import CLIENT_ID, CLIENT_SECRET, EmulatorServer
 from .state import SUBSCRIPTION_ID, TENANT_ID
 
@@ -29,14 +31,28 @@ def closed_loopback_port():
         return sock.getsockname()[1]
 
 
+def start_servers(workdir, port=0):
+    """ARM on https://127.0.0.1:port and the registry proxy beside it, sharing one emulator and one CA.
+
+    Returns (server, proxy, ca_cert_path); the caller runs server.serve_forever()."""
+    cert_path, key_path = write_self_signed(os.path.join(workdir, "tls"))
+    leaf_cert, leaf_key = write_leaf(cert_path, key_path, os.path.join(workdir, "tls"),
+                                     registry_dns_names(REGION_NAMES))
+    server = EmulatorServer(port, cert_path, key_path)
+    proxy = serve_proxy(server.emulator, leaf_cert, leaf_key)
+    return server, proxy, cert_path
+
+
 class RunningEmulator:
-    def __init__(self, server, workdir, cert_path):
+    def __init__(self, server, workdir, cert_path, proxy=None):
         self.server = server
         self.emulator = server.emulator
         self.workdir = workdir
         self.cert_path = cert_path
         self.url = server.url
-        self.proxy_port = closed_loopback_port()
+        self.proxy = proxy
+        # the registry proxy when there is one: it serves *.azurecr.io and refuses (and records) the rest
+        self.proxy_url = proxy.url if proxy else "http://127.0.0.1:{}".format(closed_loopback_port())
 
     # --- control, in-process ----------------------------------------------------------------
     def requests(self, arm_only=True):
@@ -58,10 +74,19 @@ class RunningEmulator:
     def fault(self, **spec):
         self.emulator.controls.add_fault(**spec)
 
+    def push(self, registry, repository, tag, digest=None, first_region=None, lag_seconds=None):
+        return self.emulator.push(registry, repository, tag, digest, first_region, lag_seconds)
+
+    def dataplane_requests(self):
+        return self.emulator.dataplane_requests()
+
+    def leaks(self):
+        return self.emulator.leaks()
+
     # --- az environment ---------------------------------------------------------------------
     def base_env(self, config_dir, extension_dir):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "AZ_"))}
-        proxy = "http://127.0.0.1:{}".format(self.proxy_port)
+        proxy = self.proxy_url
         env.update({
             "AZURE_CONFIG_DIR": config_dir,
             "AZURE_EXTENSION_DIR": extension_dir,
@@ -98,15 +123,16 @@ def running_emulator(port=0, workdir=None):
     """Run an emulator in a background thread of this process."""
     own_dir = workdir is None
     workdir = workdir or tempfile.mkdtemp(prefix="acr-emulator-")
-    cert_path, key_path = write_self_signed(os.path.join(workdir, "tls"))
-    server = EmulatorServer(port, cert_path, key_path)
+    server, proxy, cert_path = start_servers(workdir, port)
     thread = threading.Thread(target=server.serve_forever, name="arm-emulator", daemon=True)
     thread.start()
     try:
-        yield RunningEmulator(server, workdir, cert_path)
+        yield RunningEmulator(server, workdir, cert_path, proxy)
     finally:
         server.shutdown()
         server.server_close()
+        proxy.shutdown()
+        proxy.server_close()
         if own_dir:
             shutil.rmtree(workdir, ignore_errors=True)
 

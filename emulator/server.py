@@ -29,11 +29,27 @@ class Emulator:
         self.state = ArmState(self.controls)
         self.tokens = TokenIssuer(TENANT_ID)
         self.log = []
+        self.leak_log = []  # proxy requests for hosts that are not registry endpoints
         self._log_lock = threading.Lock()
 
     def record(self, entry):
         with self._log_lock:
             self.log.append(entry)
+
+    def record_leak(self, what):
+        with self._log_lock:
+            self.leak_log.append(what)
+
+    def leaks(self):
+        with self._log_lock:
+            return list(self.leak_log)
+
+    def push(self, registry, repository, tag, digest=None, first_region=None, lag_seconds=None):
+        """A simulated `docker push`: in first_region (default the home region) at once, elsewhere later."""
+        pushed = self.state.push(registry, repository, tag, self.state.clock(), digest=digest,
+                                 first_region=first_region, lag_seconds=lag_seconds)
+        return {"registry": registry, "repository": repository, "tag": tag, "digest": pushed.digest,
+                "first_region": pushed.first_region, "at": pushed.at}
 
     def requests(self):
         with self._log_lock:
@@ -43,20 +59,25 @@ class Emulator:
         with self._log_lock:
             self.log = []
 
+    def dataplane_requests(self):
+        return [e for e in self.requests() if str(e.get("host", "")).endswith("azurecr.io")]
+
     def reset(self, extra_registries=0):
         self.controls.reset()
+        self.tokens.lifetime = int(self.controls["token_lifetime"])
         self.state.reset(extra_registries=extra_registries)
         self.clear_log()
 
 
-class Handler(BaseHTTPRequestHandler):
+class JsonHandler(BaseHTTPRequestHandler):
+    """What the ARM front and the registry data plane share: JSON answers, dropped connections."""
     protocol_version = "HTTP/1.1"
     server_version = "acr-replication-emulator"
+    timeout = 120  # an idle keep-alive connection does not hold a thread forever
 
     def log_message(self, *_):  # quiet: the request log is ours
         pass
 
-    # --- plumbing -----------------------------------------------------------------------------
     @property
     def emu(self):
         return self.server.emulator
@@ -69,7 +90,7 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         return raw
 
-    def _send(self, status, body=None, headers=None):
+    def _send(self, status, body=None, headers=None, head_only=False):
         data = b"" if body is None else json.dumps(body).encode()
         self.send_response(status)
         if body is not None:
@@ -79,11 +100,9 @@ class Handler(BaseHTTPRequestHandler):
         for key, value in (headers or {}).items():
             self.send_header(key, value)
         self.end_headers()
-        self.wfile.write(data)
+        if not head_only:
+            self.wfile.write(data)
         self._status = status
-
-    def _error(self, status, code, message, headers=None):
-        self._send(status, {"error": {"code": code, "message": message}}, headers)
 
     def _drop(self):
         self.close_connection = True
@@ -92,6 +111,13 @@ class Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+class Handler(JsonHandler):
+    # --- plumbing -----------------------------------------------------------------------------
+
+    def _error(self, status, code, message, headers=None):
+        self._send(status, {"error": {"code": code, "message": message}}, headers)
 
     def _handle(self, method):
         started = time.time()
@@ -152,6 +178,12 @@ class Handler(BaseHTTPRequestHandler):
             self.emu.state.add_registry(payload["group"], payload["name"], payload.get("sku", "Premium"),
                                         payload["location"], home_replica_name=payload.get("home_replica_name"))
             return self._send(204)
+        if action == "push" and method == "POST":
+            return self._send(200, self.emu.push(payload["registry"], payload["repository"], payload["tag"],
+                                                 payload.get("digest"), payload.get("first_region"),
+                                                 payload.get("lag_seconds")))
+        if action == "leaks" and method == "GET":
+            return self._send(200, {"value": self.emu.leaks()})
         if action == "tokens" and method == "GET":
             return self._send(200, {"value": list(self.emu.tokens.issued)})
         return self._error(404, "NotFound", "No such admin action.")
@@ -165,7 +197,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, self._metadata())
         if self._identity(method, path, raw):
             return None
-        fault = self.emu.controls.match_fault(method, path)
+        fault = self.emu.controls.match_fault(method, path, self.headers.get("Host") or "")
         if fault is not None and fault.delay:
             time.sleep(fault.delay)  # a request that hangs on the wire, then answers as below
             fault = None if fault.status == 200 else fault

@@ -9,6 +9,7 @@ import threading
 import time
 import uuid
 
+from .images import RegistryImages
 from .regions import REGION_NAMES
 
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-00000000e001"
@@ -52,6 +53,27 @@ class Registry:
         self.sku_history = [(created, sku)]  # for the lagging resources query
         self.snapshots = [(created, {})]  # (time, replicas then): for the lagging list
         self.deleted_at = {}  # lower-case replica name -> when its delete finished
+        self.regional_endpoints = "Disabled"
+        self.images = RegistryImages()
+
+    @property
+    def login_server(self):
+        return self.name.lower() + ".azurecr.io"
+
+    def data_regions(self):
+        """region -> since when a replica there holds data: the home region, and every geo-replica
+        once it is provisioned."""
+        regions = {self.location: self.created}
+        for replica in self.replicas.values():
+            if replica.location != self.location and replica.provisioned_at is not None:
+                regions[replica.location] = replica.provisioned_at
+        return regions
+
+    def regional_host_names(self):
+        if self.regional_endpoints != "Enabled":
+            return []
+        regions = [self.location] + sorted({r.location for r in self.replicas.values()} - {self.location})
+        return ["{}.{}.geo.azurecr.io".format(self.name.lower(), region) for region in regions]
 
     def set_sku(self, sku, now):
         self.sku = sku
@@ -98,7 +120,8 @@ class Registry:
             "encryption": {"status": "disabled"}, "dataEndpointEnabled": False, "dataEndpointHostNames": [],
             "privateEndpointConnections": [], "publicNetworkAccess": "Enabled",
             "networkRuleBypassOptions": "AzureServices", "zoneRedundancy": "Disabled",
-            "anonymousPullEnabled": False}
+            "anonymousPullEnabled": False, "regionalEndpoints": self.regional_endpoints,
+            "regionalEndpointHostNames": self.regional_host_names(), "endpointProtocol": "IPv4"}
         return body
 
 
@@ -109,6 +132,7 @@ class Replica:
         self.provisioning_state = "Succeeded" if home else "Creating"
         self.created, self.modified = now, now
         self.ready_at = now if home else None  # set when provisioning succeeds
+        self.provisioned_at = now if home else None  # from then on it receives images
         self.stuck = False
 
     def display_status(self, now):
@@ -219,6 +243,7 @@ class ArmState:
         replica.modified = now
         if replica.provisioning_state == "Creating":
             replica.ready_at = now + float(self.controls["sync_seconds"])
+            replica.provisioned_at = now
             replica.stuck = replica.location in self.controls["stuck_regions"]
         replica.provisioning_state = "Succeeded"
         op.registry.snapshot(now)
@@ -378,7 +403,7 @@ class ArmState:
             return self._start("delete", registry, replica.name, replica.location, now)
 
     def patch_registry(self, group, name, body, now):
-        """`az acr update`: the SKU (and, later, other registry properties); answers at once like Azure."""
+        """`az acr update`: the SKU and regional endpoints; answers at once like Azure."""
         with self.lock:
             registry = self.registry(group, name)
             sku = ((body or {}).get("sku") or {}).get("name")
@@ -386,4 +411,47 @@ class ArmState:
                 if sku not in ("Basic", "Standard", "Premium"):
                     raise ArmError(400, "InvalidSku", "The SKU '{}' is not valid.".format(sku))
                 registry.set_sku(sku, now)
+            regional = ((body or {}).get("properties") or {}).get("regionalEndpoints")
+            if regional:
+                if regional not in ("Enabled", "Disabled"):
+                    raise ArmError(400, "InvalidRegionalEndpoints", "regionalEndpoints must be Enabled or Disabled.")
+                if regional == "Enabled" and registry.sku != "Premium":
+                    raise ArmError(400, "RegionalEndpointsNotSupported",
+                                   "Regional endpoints are only supported for registries in Premium SKU.")
+                registry.regional_endpoints = regional
             return registry
+
+    # --- the registry data plane -----------------------------------------------------------------
+    def registry_by_name(self, name):
+        for registry in self.registries.values():
+            if registry.name.lower() == name.lower():
+                return registry
+        return None
+
+    def push(self, registry_name, repository, tag, now, digest=None, first_region=None, lag_seconds=None):
+        with self.lock:
+            registry = self.registry_by_name(registry_name)
+            if registry is None:
+                raise ArmError(404, "ResourceNotFound", "No registry '{}'.".format(registry_name))
+            return registry.images.push(repository, tag, now, first_region or registry.location, lag_seconds,
+                                        digest)
+
+    def endpoint(self, host):
+        """(registry, region) a data-plane host name serves, or None when it would not resolve.
+
+        <registry>.azurecr.io is the global endpoint (served here by the home region);
+        <registry>.<region>.geo.azurecr.io a replica's regional endpoint, only while regional
+        endpoints are enabled and the replica holds data."""
+        labels = host.lower().split(".")
+        with self.lock:
+            if labels[1:] == ["azurecr", "io"]:
+                registry = self.registry_by_name(labels[0])
+                return (registry, registry.location) if registry else None
+            if len(labels) == 5 and labels[2:] == ["geo", "azurecr", "io"]:
+                registry = self.registry_by_name(labels[0])
+                if registry is None or registry.regional_endpoints != "Enabled":
+                    return None
+                if labels[1] not in registry.data_regions():
+                    return None
+                return registry, labels[1]
+        return None

@@ -22,12 +22,13 @@ class TokenIssuer:
         self.lifetime = lifetime
         self.issued = []  # every token handed out, so tests can grep output for leaks
 
-    def issue(self, audience, subject, now=None):
-        now = int(now if now is not None else time.time())
+    def issue(self, audience, subject, now=None, extra=None, lifetime=None):
+        now = now if now is not None else time.time()  # float: a 1 s lifetime means 1 s
         header = {"alg": "HS256", "typ": "JWT"}
         claims = {"aud": audience, "iss": "https://sts.emulator/{}/".format(self.tenant_id),
-                  "iat": now, "nbf": now, "exp": now + self.lifetime, "tid": self.tenant_id,
+                  "iat": now, "nbf": now, "exp": now + (lifetime or self.lifetime), "tid": self.tenant_id,
                   "oid": subject, "sub": subject, "appid": subject, "idtyp": "app", "ver": "1.0"}
+        claims.update(extra or {})
         signing_input = _b64(json.dumps(header).encode()) + "." + _b64(json.dumps(claims).encode())
         sig = hmac.new(self._secret, signing_input.encode(), hashlib.sha256).digest()
         token = signing_input + "." + _b64(sig)

@@ -23,6 +23,7 @@ def guard_log(tmp_path_factory):
 def emu(tmp_path_factory):
     with running_emulator(workdir=str(tmp_path_factory.mktemp("emulator"))) as running:
         yield running
+        assert running.leaks() == [], "requests through the proxy to hosts that are not registries"
 
 
 @pytest.fixture(scope="session")

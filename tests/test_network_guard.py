@@ -7,12 +7,14 @@ import time
 from tests.azcli import GUARD_DIR
 
 
-def test_az_request_to_a_public_address_fails_at_once_through_the_closed_proxy(az):
+def test_az_request_to_a_public_address_is_refused_at_once_by_the_proxy_and_recorded(az, emu):
     started = time.monotonic()
     result = az("rest --method get --url https://192.0.2.10/subscriptions?api-version=2022-12-01", expect=None)
     assert result.code != 0
     assert time.monotonic() - started < 30
     assert "192.0.2.10" in result.stderr or "proxy" in result.stderr.lower() or "connect" in result.stderr.lower()
+    assert "CONNECT 192.0.2.10:443" in emu.leaks()
+    emu.emulator.leak_log.clear()  # expected here; anywhere else a leak fails the session
 
 
 def test_guard_refuses_and_records_non_loopback_connections(tmp_path):

@@ -1,0 +1,247 @@
+"""The registry data plane: <registry>.azurecr.io and <registry>.<region>.geo.azurecr.io, reached
+through the emulator's HTTPS proxy.
+
+The `az` process under test has HTTPS_PROXY pointing here (ARM stays direct through NO_PROXY). A
+CONNECT to a registry host is answered with a TLS tunnel whose certificate the emulator's own CA
+signed; inside it, RegistryHandler speaks the registry's OAuth2 challenge flow and the manifest API
+as ACR does. A CONNECT (or plain proxy request) to any other host is refused and recorded as a
+leak: tests fail on it, so the network guard still holds.
+"""
+import re
+import ssl
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .faults import error_for
+from .server import CLIENT_ID, JsonHandler
+
+REGISTRY_HOST = re.compile(r"^[a-z0-9]{5,50}(\.[a-z0-9]+\.geo)?\.azurecr\.io$")
+MANIFEST = re.compile(r"^/v2/(?P<repo>[a-z0-9]+(?:[._/-][a-z0-9]+)*)/manifests/(?P<ref>[^/]+)$")
+MANIFEST_TYPES = ("application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json",
+                  "application/vnd.docker.distribution.manifest.v2+json",
+                  "application/vnd.docker.distribution.manifest.list.v2+json")
+
+
+class RegistryHandler(JsonHandler):
+    """One TLS tunnel's worth of registry requests for one host."""
+
+    def __init__(self, request, client_address, server, host):
+        self.host = host
+        super().__init__(request, client_address, server)
+
+    def do_GET(self):  # noqa: N802 (http.server's names)
+        self._handle("GET")
+
+    def do_HEAD(self):  # noqa: N802
+        self._handle("HEAD")
+
+    def do_POST(self):  # noqa: N802
+        self._handle("POST")
+
+    def _errors(self, status, code, message, detail=None, headers=None, head_only=False):
+        error = {"code": code, "message": message}
+        if detail is not None:
+            error["detail"] = detail
+        self._send(status, {"errors": [error]}, headers, head_only=head_only)
+
+    def _handle(self, method):
+        started = time.time()
+        self._status = None
+        parsed = urllib.parse.urlsplit(self.path)
+        raw = self._body()
+        try:
+            self._serve(method, parsed.path, raw)
+        except (BrokenPipeError, ConnectionResetError):
+            self._status = 0
+        self.emu.record({"method": method, "path": parsed.path, "query": parsed.query, "host": self.host,
+                         "status": self._status, "start": started, "seconds": round(time.time() - started, 4),
+                         "accept": self.headers.get("Accept")})
+
+    def _serve(self, method, path, raw):
+        if self.host in self.emu.controls["down_endpoints"]:
+            return self._drop()  # went down while a tunnel was open
+        fault = self.emu.controls.match_fault(method, path, self.host)
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)
+            fault = None if fault.status == 200 else fault
+        if fault is not None:
+            if fault.status == 0:
+                return self._drop()
+            code, message = error_for(fault)
+            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            return self._errors(fault.status, code.upper(), message, headers=headers, head_only=method == "HEAD")
+        endpoint = self.emu.state.endpoint(self.host)
+        if endpoint is None:
+            return self._errors(404, "NOT_FOUND", "No registry is served at {}.".format(self.host))
+        registry, region = endpoint
+        if method == "POST" and path == "/oauth2/exchange":
+            return self._exchange(registry, urllib.parse.parse_qs(raw.decode()))
+        if method == "POST" and path == "/oauth2/token":
+            return self._token(registry, urllib.parse.parse_qs(raw.decode()))
+        if method == "GET" and path.rstrip("/") == "/v2":
+            if self._claims(registry) is None:
+                return self._challenge(registry, None, head_only=False)
+            return self._send(200, {})
+        match = MANIFEST.match(path)
+        if match and method in ("GET", "HEAD"):
+            return self._manifest(registry, region, match.group("repo"), match.group("ref"), method == "HEAD")
+        return self._errors(404, "NOT_FOUND", "The emulator does not serve {} {}.".format(method, path))
+
+    # --- auth -----------------------------------------------------------------------------------------
+    def _challenge(self, registry, repository, head_only, invalid=False):
+        value = 'Bearer realm="https://{}/oauth2/token",service="{}"'.format(self.host, registry.login_server)
+        if repository:
+            value += ',scope="repository:{}:pull"'.format(repository)
+        if invalid:
+            value += ',error="invalid_token"'
+        self._errors(401, "UNAUTHORIZED", "authentication required",
+                     [{"Type": "repository", "Name": repository, "Action": "pull"}] if repository else None,
+                     headers={"WWW-Authenticate": value, "Docker-Distribution-Api-Version": "registry/2.0"},
+                     head_only=head_only)
+
+    def _claims(self, registry):
+        header = self.headers.get("Authorization") or ""
+        if not header.startswith("Bearer "):
+            return None
+        claims = self.emu.tokens.verify(header[len("Bearer "):])
+        if not claims or claims.get("grant_type") != "access_token" or claims.get("aud") != registry.login_server:
+            return None
+        return claims
+
+    def _exchange(self, registry, form):
+        field = {k: v[0] for k, v in form.items()}
+        if field.get("grant_type") != "access_token" or field.get("service") != registry.login_server:
+            return self._send(400, {"errors": [{"code": "UNSUPPORTED", "message": "bad grant_type or service"}]})
+        claims = self.emu.tokens.verify(field.get("access_token") or "")
+        if not claims or claims.get("grant_type"):  # an AAD token, not one of the registry's own
+            return self._send(401, {"errors": [{"code": "UNAUTHORIZED",
+                                                "message": "The AAD access token is invalid or expired."}]})
+        refresh = self.emu.tokens.issue(registry.login_server, claims.get("sub") or CLIENT_ID,
+                                        extra={"grant_type": "refresh_token"},
+                                        lifetime=int(self.emu.controls["acr_token_lifetime"]))
+        return self._send(200, {"refresh_token": refresh})
+
+    def _token(self, registry, form):
+        field = {k: v[0] for k, v in form.items()}
+        claims = self.emu.tokens.verify(field.get("refresh_token") or "")
+        if field.get("grant_type") != "refresh_token" or not claims or \
+                claims.get("grant_type") != "refresh_token" or claims.get("aud") != registry.login_server:
+            return self._send(401, {"errors": [{"code": "UNAUTHORIZED",
+                                                "message": "The refresh token is invalid or expired."}]})
+        access = []
+        for scope in " ".join(form.get("scope") or []).split():
+            kind, _, rest = scope.partition(":")
+            name, _, actions = rest.rpartition(":")
+            access.append({"type": kind, "name": name, "actions": actions.split(",")})
+        token = self.emu.tokens.issue(registry.login_server, claims["sub"],
+                                      extra={"grant_type": "access_token", "access": access},
+                                      lifetime=int(self.emu.controls["acr_token_lifetime"]))
+        return self._send(200, {"access_token": token})
+
+    # --- manifests ------------------------------------------------------------------------------------
+    def _manifest(self, registry, region, repository, reference, head_only):
+        claims = self._claims(registry)
+        allowed = claims and any(a.get("type") == "repository" and a.get("name") == repository and
+                                 ("pull" in a.get("actions", []) or "*" in a.get("actions", []))
+                                 for a in claims.get("access", []))
+        if not allowed:
+            has_header = bool(self.headers.get("Authorization"))
+            return self._challenge(registry, repository, head_only, invalid=has_header)
+        from .images import OCI_MANIFEST, Unknown
+        now = self.emu.state.advance()
+        try:
+            with self.emu.state.lock:
+                since = registry.data_regions().get(region)
+                if since is None:
+                    raise Unknown("NAME_UNKNOWN", "repository name not known to registry", {"name": repository})
+                push = registry.images.resolve(region, since, repository, reference, now,
+                                               float(self.emu.controls["replication_lag_seconds"]))
+        except Unknown as unknown:
+            return self._errors(404, unknown.code, unknown.message, unknown.detail, head_only=head_only)
+        accept = self.headers.get("Accept") or ""
+        if OCI_MANIFEST not in accept and "*/*" not in accept:
+            return self._errors(404, "MANIFEST_UNKNOWN", "OCI manifest found, but accept header does not "
+                                "support OCI manifests", head_only=head_only)
+        self.send_response(200)
+        self.send_header("Content-Type", OCI_MANIFEST)
+        self.send_header("Content-Length", str(len(push.content)))
+        self.send_header("Docker-Content-Digest", push.digest)
+        self.send_header("Docker-Distribution-Api-Version", "registry/2.0")
+        self.end_headers()
+        if not head_only:
+            self.wfile.write(push.content)
+        self._status = 200
+
+
+class ProxyHandler(BaseHTTPRequestHandler):
+    """An HTTPS proxy that only knows registry hosts."""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *_):
+        pass
+
+    def do_CONNECT(self):  # noqa: N802
+        host, _, port = self.path.rpartition(":")
+        host = host.lower()
+        emulator = self.server.emulator
+        if port != "443" or not REGISTRY_HOST.match(host):
+            emulator.record_leak("CONNECT " + self.path)
+            return self._refuse(403, "Forbidden")
+        if host in emulator.controls["down_endpoints"] or emulator.state.endpoint(host) is None:
+            emulator.record({"method": "CONNECT", "path": "", "query": "", "host": host, "status": 502,
+                             "start": time.time(), "seconds": 0})
+            return self._refuse(502, "Bad Gateway")
+        self.send_response(200, "Connection Established")
+        self.end_headers()
+        self.wfile.flush()
+        try:
+            tunnel = self.server.tls.wrap_socket(self.connection, server_side=True)
+        except (ssl.SSLError, OSError):
+            self.close_connection = True
+            return None
+        try:
+            RegistryHandler(tunnel, self.client_address, self.server, host)
+        except (ssl.SSLError, OSError):
+            pass
+        self.close_connection = True
+        return None
+
+    def _refuse(self, status, reason):
+        self.send_response(status, reason)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        self.close_connection = True
+
+    def _plain(self):
+        self.server.emulator.record_leak("{} {}".format(self.command, self.path))
+        self._refuse(403, "Forbidden")
+
+    do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = do_PATCH = _plain  # noqa: N815
+
+
+class ProxyServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, emulator, leaf_cert, leaf_key):
+        super().__init__(("127.0.0.1", 0), ProxyHandler)
+        self.emulator = emulator
+        self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.tls.load_cert_chain(leaf_cert, leaf_key)
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:{}".format(self.server_address[1])
+
+
+def registry_dns_names(regions):
+    """The names the leaf certificate covers: every global and every regional registry endpoint."""
+    return ["*.azurecr.io"] + ["*.{}.geo.azurecr.io".format(region) for region in regions]
+
+
+def serve_proxy(emulator, leaf_cert, leaf_key):
+    proxy = ProxyServer(emulator, leaf_cert, leaf_key)
+    threading.Thread(target=proxy.serve_forever, name="registry-proxy", daemon=True).start()
+    return proxy

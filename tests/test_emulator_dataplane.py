@@ -1,0 +1,214 @@
+"""The emulator's registry data plane: regional endpoints in the registry resource, the proxy that
+serves *.azurecr.io (and refuses everything else), the OAuth2 challenge flow, manifests, pushes that
+spread with a lag, and data-plane faults."""
+import time
+
+import pytest
+import requests
+
+from emulator.harness import admin
+from emulator.server import CLIENT_ID
+from tests.armclient import call, registry_path
+
+ACCEPT = ", ".join(["application/vnd.oci.image.index.v1+json", "application/vnd.oci.image.manifest.v1+json",
+                    "application/vnd.docker.distribution.manifest.list.v2+json",
+                    "application/vnd.docker.distribution.manifest.v2+json"])
+
+
+@pytest.fixture
+def arm(emu):
+    emu.reset()
+    return emu
+
+
+def session(emu):
+    http = requests.Session()
+    http.trust_env = False
+    http.proxies = {"https": emu.proxy_url}
+    http.verify = emu.cert_path
+    return http
+
+
+def enable_regional_endpoints(emu, reg="demopremium"):
+    resp = call(emu, "PATCH", registry_path(reg=reg), {"properties": {"regionalEndpoints": "Enabled"}})
+    assert resp.status == 200
+    return resp.json
+
+
+def replicate(emu, *regions):
+    emu.knobs(operation_seconds=0)
+    for region in regions:
+        call(emu, "PUT", registry_path() + "/replications/" + region, {"location": region})
+    call(emu, "GET", registry_path())  # time moves on a request: the creates finish
+
+
+def access_token(emu, http, host, repository="hello"):
+    aad = emu.emulator.tokens.issue("https://containerregistry.azure.net", CLIENT_ID)
+    refresh = http.post("https://{}/oauth2/exchange".format(host), data={
+        "grant_type": "access_token", "service": "demopremium.azurecr.io", "tenant": "t", "access_token": aad})
+    assert refresh.status_code == 200
+    token = http.post("https://{}/oauth2/token".format(host), data={
+        "grant_type": "refresh_token", "service": "demopremium.azurecr.io",
+        "scope": "repository:{}:pull".format(repository), "refresh_token": refresh.json()["refresh_token"]})
+    assert token.status_code == 200
+    return token.json()["access_token"]
+
+
+def head(emu, http, host, ref="hello:v1", token=None):
+    repository, _, reference = ref.partition(":")
+    headers = {"Accept": ACCEPT}
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    return http.head("https://{}/v2/{}/manifests/{}".format(host, repository, reference), headers=headers)
+
+
+def test_regional_endpoints_in_the_registry_resource_follow_replicas(arm):
+    body = call(arm, "GET", registry_path()).json["properties"]
+    assert body["regionalEndpoints"] == "Disabled" and body["regionalEndpointHostNames"] == []
+    assert enable_regional_endpoints(arm)["properties"]["regionalEndpointHostNames"] == \
+        ["demopremium.westus.geo.azurecr.io"]
+    replicate(arm, "eastus")
+    hosts = call(arm, "GET", registry_path()).json["properties"]["regionalEndpointHostNames"]
+    assert hosts == ["demopremium.westus.geo.azurecr.io", "demopremium.eastus.geo.azurecr.io"]
+    call(arm, "DELETE", registry_path() + "/replications/eastus")
+    time.sleep(1.1)
+    hosts = call(arm, "GET", registry_path()).json["properties"]["regionalEndpointHostNames"]
+    assert hosts == ["demopremium.westus.geo.azurecr.io"]
+
+
+def test_challenge_exchange_token_and_head_like_acr(arm):
+    enable_regional_endpoints(arm)
+    pushed = arm.push("demopremium", "hello", "v1")
+    http = session(arm)
+    host = "demopremium.westus.geo.azurecr.io"
+    challenge = http.get("https://{}/v2/".format(host))
+    assert challenge.status_code == 401
+    assert challenge.headers["WWW-Authenticate"] == \
+        'Bearer realm="https://{}/oauth2/token",service="demopremium.azurecr.io"'.format(host)
+    assert head(arm, http, host).status_code == 401
+    token = access_token(arm, http, host)
+    found = head(arm, http, host, token=token)
+    assert found.status_code == 200 and found.headers["Docker-Content-Digest"] == pushed["digest"]
+    by_digest = http.head("https://{}/v2/hello/manifests/{}".format(host, pushed["digest"]),
+                          headers={"Accept": ACCEPT, "Authorization": "Bearer " + token})
+    assert by_digest.status_code == 200
+    other_repo = head(arm, http, host, "other:v1", token=token)
+    assert other_repo.status_code == 401 and 'scope="repository:other:pull"' in \
+        other_repo.headers["WWW-Authenticate"]
+
+
+def test_unknown_tag_and_repository_are_404_with_registry_error_codes(arm):
+    enable_regional_endpoints(arm)
+    arm.push("demopremium", "hello", "v1")
+    http = session(arm)
+    host = "demopremium.westus.geo.azurecr.io"
+    token = access_token(arm, http, host)
+    resp = http.get("https://{}/v2/hello/manifests/v2".format(host),
+                    headers={"Accept": ACCEPT, "Authorization": "Bearer " + token})
+    assert resp.status_code == 404 and resp.json()["errors"][0]["code"] == "MANIFEST_UNKNOWN"
+    token = access_token(arm, http, host, "nothere")
+    resp = http.get("https://{}/v2/nothere/manifests/v1".format(host),
+                    headers={"Accept": ACCEPT, "Authorization": "Bearer " + token})
+    assert resp.status_code == 404 and resp.json()["errors"][0]["code"] == "NAME_UNKNOWN"
+
+
+def test_push_spreads_with_a_lag_and_a_repush_can_disagree_for_a_while(arm):
+    replicate(arm, "eastus", "japaneast")
+    enable_regional_endpoints(arm)
+    first = arm.push("demopremium", "hello", "v1", lag_seconds={"eastus": 0, "japaneast": 0.5})
+    http = session(arm)
+    hosts = {r: "demopremium.{}.geo.azurecr.io".format(r) for r in ("westus", "eastus", "japaneast")}
+    tokens = {r: access_token(arm, http, h) for r, h in hosts.items()}
+    assert head(arm, http, hosts["westus"], token=tokens["westus"]).status_code == 200
+    assert head(arm, http, hosts["eastus"], token=tokens["eastus"]).status_code == 200
+    assert head(arm, http, hosts["japaneast"], token=tokens["japaneast"]).status_code == 404
+    time.sleep(0.6)
+    assert head(arm, http, hosts["japaneast"], token=tokens["japaneast"]).status_code == 200
+    second = arm.push("demopremium", "hello", "v1", lag_seconds={"eastus": 0, "japaneast": 30})
+    digests = {r: head(arm, http, h, token=tokens[r]).headers["Docker-Content-Digest"] for r, h in hosts.items()}
+    assert digests == {"westus": second["digest"], "eastus": second["digest"], "japaneast": first["digest"]}
+
+
+def test_replica_created_later_gets_the_images_after_its_lag(arm):
+    enable_regional_endpoints(arm)
+    arm.push("demopremium", "hello", "v1")
+    arm.knobs(replication_lag_seconds=0.4)
+    replicate(arm, "uksouth")
+    http = session(arm)
+    host = "demopremium.uksouth.geo.azurecr.io"
+    token = access_token(arm, http, host)
+    assert head(arm, http, host, token=token).status_code == 404
+    time.sleep(0.5)
+    assert head(arm, http, host, token=token).status_code == 200
+
+
+def test_global_endpoint_serves_and_disabled_regional_endpoints_do_not_resolve(arm):
+    arm.push("demopremium", "hello", "v1")
+    http = session(arm)
+    token = access_token(arm, http, "demopremium.azurecr.io")
+    assert head(arm, http, "demopremium.azurecr.io", token=token).status_code == 200
+    with pytest.raises(requests.exceptions.ProxyError):
+        http.get("https://demopremium.westus.geo.azurecr.io/v2/")  # regional endpoints are disabled
+
+
+def test_push_from_the_admin_endpoint(arm):
+    pushed = admin(arm.url, arm.cert_path, "push", {"registry": "demopremium", "repository": "app", "tag": "1.0",
+                                                    "digest": "sha256:" + "a" * 64})
+    assert pushed["digest"] == "sha256:" + "a" * 64 and pushed["first_region"] == "westus"
+
+
+def test_accept_without_oci_types_does_not_find_an_oci_manifest(arm):
+    arm.push("demopremium", "hello", "v1")
+    http = session(arm)
+    token = access_token(arm, http, "demopremium.azurecr.io")
+    resp = http.head("https://demopremium.azurecr.io/v2/hello/manifests/v1",
+                     headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json",
+                              "Authorization": "Bearer " + token})
+    assert resp.status_code == 404
+
+
+def test_exchange_rejects_a_bad_aad_token_and_token_rejects_a_bad_refresh_token(arm):
+    http = session(arm)
+    bad = http.post("https://demopremium.azurecr.io/oauth2/exchange", data={
+        "grant_type": "access_token", "service": "demopremium.azurecr.io", "access_token": "not.a.token"})
+    assert bad.status_code == 401
+    bad = http.post("https://demopremium.azurecr.io/oauth2/token", data={
+        "grant_type": "refresh_token", "service": "demopremium.azurecr.io", "scope": "repository:x:pull",
+        "refresh_token": "not.a.token"})
+    assert bad.status_code == 401
+
+
+def test_data_plane_faults_by_host_and_endpoint_down(arm):
+    replicate(arm, "eastus")
+    enable_regional_endpoints(arm)
+    arm.push("demopremium", "hello", "v1")
+    http = session(arm)
+    arm.fault(status=403, method="POST", path="/oauth2/token", host="eastus")
+    token = access_token(arm, http, "demopremium.westus.geo.azurecr.io")  # other hosts unaffected
+    with pytest.raises(AssertionError):
+        access_token(arm, http, "demopremium.eastus.geo.azurecr.io")
+    arm.fault(status=429, method="HEAD", path="/manifests/", retry_after=2, host="westus")
+    throttled = head(arm, http, "demopremium.westus.geo.azurecr.io", token=token)
+    assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "2"
+    arm.knobs(down_endpoints=["demopremium.eastus.geo.azurecr.io"])
+    with pytest.raises(requests.exceptions.ConnectionError):  # the open tunnel is cut
+        http.get("https://demopremium.eastus.geo.azurecr.io/v2/")
+    with pytest.raises(requests.exceptions.ProxyError):  # a new one is refused
+        session(arm).get("https://demopremium.eastus.geo.azurecr.io/v2/")
+
+
+def test_proxy_refuses_and_records_other_hosts(arm):
+    http = session(arm)
+    with pytest.raises(requests.exceptions.ProxyError):
+        http.get("https://example.com/")
+    assert arm.leaks() == ["CONNECT example.com:443"]
+    arm.emulator.leak_log.clear()  # expected here; anywhere else a leak fails the session
+
+
+def test_data_plane_requests_are_logged_with_host(arm):
+    arm.push("demopremium", "hello", "v1")
+    http = session(arm)
+    http.get("https://demopremium.azurecr.io/v2/")
+    log = arm.dataplane_requests()
+    assert log[-1]["host"] == "demopremium.azurecr.io" and log[-1]["path"] == "/v2/" and log[-1]["status"] == 401
+    assert arm.requests() == [e for e in arm.requests() if "host" not in e]  # ARM log stays ARM only
