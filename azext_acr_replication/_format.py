@@ -43,3 +43,41 @@ def plan_table(result):
         ('REASON', _value(item, 'reason')),
         ('RESULT', _value(item, 'result')),
     ]) for item in actions]
+
+
+def _age(seconds):
+    if seconds is None or seconds == ' ':
+        return ' '
+    seconds = int(seconds)
+    if seconds < 120:
+        return f'{seconds}s'
+    if seconds < 7200:
+        return f'{seconds // 60}m'
+    if seconds < 172800:
+        return f'{seconds // 3600}h {seconds % 3600 // 60}m'
+    return f'{seconds // 86400}d {seconds % 86400 // 3600}h'
+
+
+def _on_off(value):
+    return ' ' if value is None else ('on' if value else 'off')
+
+
+def status_table(result):
+    """`status`: a row per replica; with --image, a row per replica and image."""
+    if isinstance(result, dict) and 'images' in result:
+        return [OrderedDict([
+            ('IMAGE', image['image']),
+            ('REGION', region['region']),
+            ('STATE', region['state']),
+            ('DIGEST', (region['digest'] or ' ')[:19]),
+            ('ARRIVED AFTER', ' ' if region['arrivedAfterSeconds'] is None else f"{region['arrivedAfterSeconds']}s"),
+        ]) for image in result['images'] for region in image['regions']]
+    return [OrderedDict([
+        ('NAME', _value(row, 'name') + (' (home)' if row.get('home') else '')),
+        ('LOCATION', _value(row, 'location')),
+        ('PROVISIONING STATE', _value(row, 'provisioningState')),
+        ('STATUS', _value(row, 'status')),
+        ('FOR', _age(row.get('statusAgeSeconds'))),
+        ('GLOBAL ROUTING', _on_off(row.get('globalEndpointRouting'))),
+        ('REGIONAL ENDPOINT', row.get('regionalEndpoint') or 'none'),
+    ]) for row in _rows(result)]

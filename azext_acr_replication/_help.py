@@ -103,3 +103,31 @@ examples:
   - name: Make the replicas exactly japaneast and eastus, routing on, and wait for the data.
     text: az acr replication sync -r myregistry -l japaneast eastus --global-endpoint-routing true --prune --wait-ready
 """
+
+helps['acr replication status'] = """
+type: command
+short-summary: Show how each replica is doing, and whether an image has reached every region yet.
+long-summary: >
+    Without --image: one row per replica (home included) with its provisioning state, its status
+    (Syncing, Ready) and for how long it has had it, global endpoint routing, and its regional
+    endpoint. ARM only.
+    With --image: asks every replica through its regional endpoint (<registry>.<region>.geo.azurecr.io)
+    whether it holds each image and which digest a tag resolves to there; all regions at once. Needs
+    regional endpoints on the registry (az acr update -n myregistry --regional-endpoints enabled) and
+    pull permission (AcrPull). Replicas whose global endpoint routing is off are checked too.
+    Exit codes: 0 when every replica has every image with one digest; 1 when some region does not
+    have it (yet), a tag resolves to different digests in different regions, a replica is still
+    being created, or a region cannot be reached (one line says what is missing where); 3 when an
+    image is in no region at all. --wait polls (fast at first, then every few seconds, honouring
+    Retry-After) until every replica has it, and reports how many seconds after the start it
+    arrived in each region; --timeout then exits 1 naming the regions still without it.
+examples:
+  - name: Show every replica, its status and for how long, and its regional endpoint.
+    text: az acr replication status -r myregistry -o table
+  - name: Is this image in every region yet?
+    text: az acr replication status -r myregistry --image app:1.4.2 -o table
+  - name: In CI, after a push, wait until every region has the image before deploying.
+    text: az acr replication status -r myregistry --image app:$TAG --wait --timeout 900
+  - name: Check several images, one of them by digest; print only the regions that lack something.
+    text: az acr replication status -r myregistry --image app:1.4.2 worker@sha256:0a1b...e9f0 --query "images[].regions[?state!='present'].region" -o tsv
+"""

@@ -6,7 +6,7 @@
 from azure.cli.core.commands.parameters import (get_enum_type, get_three_state_flag, resource_group_name_type,
                                                 tags_type)
 
-from azext_acr_replication._validators import (validate_locations, validate_registry_name,
+from azext_acr_replication._validators import (validate_images, validate_locations, validate_registry_name,
                                                validate_replication_name, validate_tags, validate_timeout,
                                                validate_wait_condition)
 
@@ -79,3 +79,12 @@ def load_arguments(self, _):
         c.argument('timeout', type=int, help='Maximum wait in seconds. Default: 3600.')
         c.argument('interval', type=int, help='Longest pause between polls in seconds (polls start at 1 s and '
                                               'back off to this). Default: 30.')
+
+    with self.argument_context('acr replication status') as c:
+        c.argument('image', options_list=['--image'], nargs='+', validator=validate_images,
+                   help='One or more images to look for in every replica, as REPO:TAG or REPO@sha256:DIGEST '
+                        '(space- or comma-separated). Needs regional endpoints on the registry.')
+        c.argument('wait', action='store_true',
+                   help='With --image: poll until every replica has every image with one digest.')
+        c.argument('timeout', type=int, validator=validate_timeout,
+                   help='With --wait: seconds to wait before giving up with exit code 1. Default: 3600.')

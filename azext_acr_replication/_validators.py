@@ -85,3 +85,27 @@ def validate_wait_condition(namespace):
     if namespace.interval is not None and namespace.interval <= 0:
         raise ArgumentError('--interval must be a positive number of seconds.')
     validate_timeout(namespace)
+
+
+def validate_images(cmd, namespace):
+    """--image values become ImageRefs; a bad reference is a usage error before any call."""
+    from azext_acr_replication.image_refs import parse_image
+    values = getattr(namespace, 'image', None)
+    if not values:
+        return
+    suffix = getattr(cmd.cli_ctx.cloud.suffixes, 'acr_login_server_endpoint', None) or '.azurecr.io'
+    login_server = f'{namespace.registry_name}{suffix}' if namespace.registry_name else None
+    images = []
+    for value in values:
+        for part in value.split(','):
+            if not part.strip():
+                continue
+            try:
+                image = parse_image(part, login_server)
+            except ValueError as error:
+                raise ArgumentError(f'--image {error}') from None
+            if image not in images:
+                images.append(image)
+    if not images:
+        raise ArgumentError("--image needs a reference, e.g. 'app:1.0' or 'app@sha256:...'.")
+    namespace.image = images

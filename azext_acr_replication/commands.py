@@ -4,7 +4,7 @@
 from azure.cli.core.commands import CliCommandType
 
 from azext_acr_replication._client_factory import cf_acr
-from azext_acr_replication._format import replication_table, plan_table
+from azext_acr_replication._format import plan_table, replication_table, status_table
 from azext_acr_replication.errors import handle_exception
 
 
@@ -24,3 +24,4 @@ def load_command_table(self, _):
         g.custom_command('delete', 'acr_replication_delete', confirmation=True, supports_no_wait=True)
         g.custom_command('wait', 'acr_replication_wait')
         g.custom_command('sync', 'acr_replication_sync', table_transformer=plan_table, supports_no_wait=True)
+        g.custom_command('status', 'acr_replication_status', table_transformer=status_table)

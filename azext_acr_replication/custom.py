@@ -208,3 +208,21 @@ def _refuse_home_replica(lookup, client, ref, replication_name):
             f"'{replica.name}' is the home replica of registry '{ref.name}' (it is in the home region, "
             f"{ref.location}). Deleting it is refused by the portal and rarely what you want; pass "
             "--allow-home-replica if you really mean it.")
+
+
+# --- status ---------------------------------------------------------------------------------------
+def acr_replication_status(cmd, client, registry_name, resource_group_name=None, image=None, wait=False,
+                           timeout=None):
+    from azure.cli.core.commands.client_factory import get_subscription_id
+    from azext_acr_replication import replica_status
+    from azext_acr_replication._client_factory import arm_getter
+    lookup = _lookup(cmd, client)
+    ref = lookup.find(registry_name, resource_group_name)
+    get = arm_getter(client, cmd.cli_ctx.cloud.endpoints.resource_manager)
+    subscription = get_subscription_id(cmd.cli_ctx)
+    registry = lookup.call(ref, lambda group: get(replica_status.registry_url(subscription, group, ref.name)))
+    replicas = lookup.call(ref, lambda group: list(client.replications.list(group, ref.name)))
+    if not image:
+        return replica_status.replica_rows(registry, replicas)
+    from azext_acr_replication.image_check import check_images
+    return check_images(cmd, registry, replicas, image, wait, timeout, _progress(cmd))

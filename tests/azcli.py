@@ -48,6 +48,8 @@ class Az:
         # the extension must be imported from the installed wheel, not from the source tree
         self.cwd = os.path.dirname(os.path.abspath(config_dir))
         os.makedirs(self.cwd, exist_ok=True)
+        if not os.path.exists(os.path.join(config_dir, "versionCheck.json")):
+            seed_version_check(config_dir)
 
     def __call__(self, command, expect=0, timeout=600, stdin=None):
         args = shlex.split(command) if isinstance(command, str) else list(command)
@@ -63,6 +65,21 @@ class Az:
         args = shlex.split(command) if isinstance(command, str) else list(command)
         return subprocess.Popen([AZ] + args, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, stdin=subprocess.DEVNULL, cwd=self.cwd)
+
+
+def seed_version_check(config_dir):
+    """az asks azcliprod.blob.core.windows.net for the newest CLI version on the first call in a config
+    dir (and daily after). Recording the installed versions as just checked stops that phone-home, which
+    the registry proxy would otherwise refuse and record as a leak."""
+    python = os.path.join(os.path.dirname(AZ), "python")
+    code = ("import json; from azure.cli.core.util import _get_local_versions; "
+            "print(json.dumps(_get_local_versions()))")
+    versions = json.loads(subprocess.run([python, "-c", code], capture_output=True, text=True, check=True,
+                                         env={"PATH": os.environ.get("PATH", "")}).stdout)
+    import datetime
+    os.makedirs(config_dir, exist_ok=True)
+    with open(os.path.join(config_dir, "versionCheck.json"), "w") as handle:
+        json.dump({"versions": versions, "update_time": str(datetime.datetime.now())}, handle)
 
 
 def make_template(running, workdir, guard_log, with_extension):

@@ -1,0 +1,96 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) acr-replication authors. Licensed under the MIT License.
+# --------------------------------------------------------------------------------------------
+# pylint: disable=too-many-positional-arguments,too-many-arguments
+"""`status --image`: wire the az login identity, one client per regional endpoint, the watch and the
+verdict (exit 0 / 1 / 3) together."""
+import threading
+
+from knack.log import get_logger
+
+from azext_acr_replication import replica_status
+from azext_acr_replication.image_status import Watch
+
+logger = get_logger(__name__)
+
+DEFAULT_TIMEOUT = 3600
+ACR_AUDIENCE = 'https://containerregistry.azure.net'
+
+
+def aad_token_provider(cli_ctx):
+    """() -> (AAD token, tenant) of the az login identity for the registry's token exchange, fetched
+    once for all endpoints. The audience follows `az config set acr.audience_resource=...` like
+    `az acr login` does."""
+    lock, cache = threading.Lock(), {}
+
+    def get():
+        with lock:
+            if 'token' not in cache:
+                from azure.cli.core._profile import Profile
+                from azure.cli.core.commands.client_factory import get_subscription_id
+                configured = cli_ctx.config.get('acr', 'audience_resource', fallback=None)
+                audience = ACR_AUDIENCE
+                if configured:
+                    audience = configured if configured.startswith('https://') else f'https://{configured}.azure.net'
+                creds, _, tenant = Profile(cli_ctx=cli_ctx).get_raw_token(
+                    subscription=get_subscription_id(cli_ctx), resource=audience)
+                cache['token'] = (creds[1], tenant)
+            return cache['token']
+    return get
+
+
+def make_checker(cli_ctx, targets):
+    """check(target, image) -> digest or None, with one EndpointClient (and its tokens) per endpoint."""
+    from azure.cli.core.util import get_az_user_agent
+    from azext_acr_replication.registry_endpoint import EndpointClient, build_pipeline
+    aad = aad_token_provider(cli_ctx)
+    clients = {t.endpoint: EndpointClient(t.endpoint, aad, build_pipeline(t.endpoint, get_az_user_agent()))
+               for t in targets if t.endpoint}
+
+    def check(target, image):
+        return clients[target.endpoint].manifest_digest(image.repository, image.reference)
+    return check
+
+
+def _progress_message(board, elapsed):
+    parts = []
+    for image in board.images:
+        waiting = [t.location for t in board.pending(image)]
+        done = len(board.targets) - len(waiting)
+        parts.append(f"{image}: {done}/{len(board.targets)} regions" +
+                     (f" (waiting: {', '.join(waiting)})" if waiting else ''))
+    return f"{int(elapsed)} s: " + '; '.join(parts)
+
+
+def check_images(cmd, registry, replicas, images, wait, timeout, progress):
+    from azure.cli.core.azclierror import AzureResponseError, ResourceNotFoundError, ValidationError
+    name = registry.get('name')
+    if not replica_status.regional_endpoints_enabled(registry):
+        error = ValidationError(f"Regional endpoints are disabled on registry '{name}', so a replica cannot be "
+                                "asked on its own whether it has an image.")
+        error.set_recommendation(f"Enable them (Premium, preview) with 'az acr update -n {name} --regional-endpoints "
+                                 "enabled', or run 'az acr replication status' without --image.")
+        raise error
+    targets = replica_status.targets(registry, replicas)
+    watch = Watch(targets, images, make_checker(cmd.cli_ctx, targets), wait=wait,
+                  timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+                  on_progress=lambda board, elapsed: progress.add(message=_progress_message(board, elapsed)))
+    try:
+        board = watch.run()
+    finally:
+        progress.end()
+    result = replica_status.report(name, board, waited=watch.clock() - watch.started if wait else None,
+                                   timed_out=watch.timed_out)
+    if board.complete():
+        return result
+    for image in result['images']:
+        for region in image['regions']:
+            if region['state'] != 'present':
+                logger.warning("%s: %s %s%s", region['region'], image['image'], region['state'],
+                               f" ({region['detail']})" if region['detail'] else '')
+    nowhere = board.nowhere()
+    if nowhere:
+        raise ResourceNotFoundError(f"Not found in any region of '{name}': {', '.join(str(i) for i in nowhere)}. "
+                                    "Check the repository and tag (or push the image first).")
+    prefix = f'Timed out after {int(watch.timeout)} s. ' if watch.timed_out else ''
+    raise AzureResponseError(f"{prefix}Not in every region yet: {replica_status.problem_line(result)}.")

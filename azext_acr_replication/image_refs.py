@@ -1,0 +1,55 @@
+# --------------------------------------------------------------------------------------------
+# Copyright (c) acr-replication authors. Licensed under the MIT License.
+# --------------------------------------------------------------------------------------------
+"""Image references as `docker pull` takes them (REPO:TAG, REPO@sha256:DIGEST). Pure Python."""
+import re
+
+# the OCI distribution spec's grammar for repository names, tags and digests
+_COMPONENT = r'[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*'
+REPOSITORY = re.compile(rf'^{_COMPONENT}(?:/{_COMPONENT})*$')
+TAG = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$')
+DIGEST = re.compile(r'^sha256:[a-f0-9]{64}$|^sha512:[a-f0-9]{128}$')
+
+
+class ImageRef:  # pylint: disable=too-few-public-methods
+    def __init__(self, repository, reference):
+        self.repository = repository
+        self.reference = reference
+
+    @property
+    def by_digest(self):
+        return ':' in self.reference
+
+    def __str__(self):
+        return f'{self.repository}@{self.reference}' if self.by_digest else f'{self.repository}:{self.reference}'
+
+    def __eq__(self, other):
+        return isinstance(other, ImageRef) and str(self) == str(other)
+
+    def __hash__(self):
+        return hash(str(self))
+
+
+def parse_image(text, login_server=None):
+    """ImageRef for 'repo:tag', 'repo@sha256:...', 'repo' (tag latest), optionally prefixed by the
+    registry's own login server. Raises ValueError with a sentence that says what is wrong."""
+    value = text.strip()
+    if login_server and value.lower().startswith(login_server.lower() + '/'):
+        value = value[len(login_server) + 1:]
+    if '@' in value:
+        repository, reference = value.split('@', 1)
+        if not DIGEST.match(reference):
+            raise ValueError(f"'{text}': a digest is 'sha256:' and 64 lowercase hex digits.")
+    else:
+        repository, _, reference = value.partition(':')
+        reference = reference or 'latest'
+        if not TAG.match(reference):
+            raise ValueError(f"'{text}': a tag is up to 128 letters, digits, '_', '.' and '-', not starting with "
+                             "'.' or '-'.")
+    if '.' in repository.split('/')[0] and '/' in repository:
+        raise ValueError(f"'{text}' names another registry; give the repository in this registry, e.g. "
+                         "'app:1.0'.")
+    if not REPOSITORY.match(repository):
+        raise ValueError(f"'{text}': a repository is lowercase letters and digits, separated by '.', '_', '-' or "
+                         "'/', e.g. 'team/app'.")
+    return ImageRef(repository, reference)

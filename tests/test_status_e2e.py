@@ -1,0 +1,263 @@
+"""`az acr replication status` (issue 10): replicas, and whether images reached every region, through the
+real az and the emulator's registry data plane. Each test is a row of the README's Reliability table."""
+import time
+
+import pytest
+
+REG = "-r demopremium"
+
+
+def enable_regional_endpoints(az):
+    az("acr update -n demopremium --regional-endpoints enabled -o none")
+
+
+def replicas(az, emu, *regions, **knobs):
+    emu.knobs(operation_seconds=0, **knobs)
+    az("acr replication create {} -l {}".format(REG, " ".join(regions)))
+
+
+def by_region(result, image=0):
+    return {r["region"]: r for r in result["images"][image]["regions"]}
+
+
+def errors(result):
+    return [line for line in result.stderr.splitlines() if line.startswith("ERROR")]
+
+
+# --- without --image: ARM only ----------------------------------------------------------------------------
+def test_status_without_image_is_one_row_per_replica(az, emu):
+    replicas(az, emu, "eastus", sync_seconds=60)
+    az("acr replication update -n eastus {} --global-endpoint-routing false".format(REG))
+    emu.emulator.clear_log()
+    rows = {r["name"]: r for r in az("acr replication status {}".format(REG)).json}
+    assert set(rows) == {"westus", "eastus"}
+    assert rows["westus"]["home"] is True and rows["eastus"]["home"] is False
+    assert rows["eastus"]["status"] == "Syncing" and rows["eastus"]["statusAgeSeconds"] >= 0
+    assert rows["eastus"]["statusTimestamp"].endswith("Z")
+    assert rows["eastus"]["globalEndpointRouting"] is False and rows["eastus"]["regionalEndpoint"] is None
+    assert emu.dataplane_requests() == []  # cheap: ARM only
+    assert [e["method"] for e in emu.requests()] == ["GET", "GET"]  # registry + replications (group cached)
+    table = az("acr replication status {} -o table".format(REG)).stdout.splitlines()
+    assert table[0].split() == ["NAME", "LOCATION", "PROVISIONING", "STATE", "STATUS", "FOR", "GLOBAL", "ROUTING",
+                                "REGIONAL", "ENDPOINT"]
+    assert any(line.startswith("westus (home)") for line in table)
+
+
+def test_status_without_geo_replicas_shows_the_home_region(az, emu):
+    enable_regional_endpoints(az)
+    rows = az("acr replication status {}".format(REG)).json
+    assert [(r["name"], r["home"], r["regionalEndpoint"]) for r in rows] == [
+        ("westus", True, "demopremium.westus.geo.azurecr.io")]
+
+
+def test_builtin_acr_update_and_show_see_regional_endpoints(builtin_az, emu):
+    builtin_az("acr update -n demopremium --regional-endpoints enabled -o none")
+    shown = builtin_az("acr show -n demopremium").json
+    assert shown["regionalEndpoints"] == "Enabled"
+    assert shown["regionalEndpointHostNames"] == ["demopremium.westus.geo.azurecr.io"]
+
+
+# --- with --image -------------------------------------------------------------------------------------------
+def test_image_in_every_region_exits_0_with_digests(az, emu):
+    replicas(az, emu, "eastus", "japaneast")
+    enable_regional_endpoints(az)
+    pushed = emu.push("demopremium", "hello", "v1")
+    result = az("acr replication status {} --image hello:v1".format(REG)).json
+    assert result["complete"] is True
+    assert {r: (v["state"], v["digest"]) for r, v in by_region(result).items()} == {
+        region: ("present", pushed["digest"]) for region in ("westus", "eastus", "japaneast")}
+    table = az("acr replication status {} --image hello:v1 -o table".format(REG)).stdout.splitlines()
+    assert table[0].split() == ["IMAGE", "REGION", "STATE", "DIGEST", "ARRIVED", "AFTER"]
+
+
+def test_wait_returns_when_the_last_region_has_the_image(az, emu):
+    replicas(az, emu, "eastus", "japaneast", "uksouth")
+    enable_regional_endpoints(az)
+    emu.push("demopremium", "hello", "v1", lag_seconds={"eastus": 1, "japaneast": 3, "uksouth": 5})
+    started = time.monotonic()
+    result = az("acr replication status {} --image hello:v1 --wait --timeout 60".format(REG))
+    wall = time.monotonic() - started
+    regions = by_region(result.json)
+    assert all(r["state"] == "present" for r in regions.values())
+    arrived = {name: r["arrivedAfterSeconds"] for name, r in regions.items()}
+    assert arrived["westus"] < arrived["eastus"] < arrived["japaneast"] < arrived["uksouth"]
+    assert 4 <= arrived["uksouth"] <= 8
+    assert wall < 5 + 6  # returns soon after the last region has it
+
+
+def test_wait_times_out_naming_the_regions_without_it(az, emu):
+    replicas(az, emu, "eastus", "japaneast")
+    enable_regional_endpoints(az)
+    emu.push("demopremium", "hello", "v1", lag_seconds={"eastus": 0, "japaneast": 600})
+    started = time.monotonic()
+    result = az("acr replication status {} --image hello:v1 --wait --timeout 3".format(REG), expect=1)
+    assert time.monotonic() - started < 3 + 8
+    assert "Timed out after 3 s" in result.stderr and "hello:v1: missing in japaneast" in result.stderr
+    assert len(errors(result)) == 1 and "Traceback" not in result.stderr
+
+
+def test_not_yet_everywhere_exits_1_with_one_line(az, emu):
+    replicas(az, emu, "eastus", "japaneast")
+    enable_regional_endpoints(az)
+    emu.push("demopremium", "hello", "v1", lag_seconds={"eastus": 600, "japaneast": 600})
+    result = az("acr replication status {} --image hello:v1".format(REG), expect=1)
+    assert errors(result) == ["ERROR: Not in every region yet: hello:v1: missing in eastus, japaneast."]
+
+
+def test_tag_skew_is_reported_and_waited_out(az, emu):
+    replicas(az, emu, "eastus", "japaneast")
+    enable_regional_endpoints(az)
+    first = emu.push("demopremium", "hello", "v1")
+    time.sleep(0.1)
+    second = emu.push("demopremium", "hello", "v1", lag_seconds={"eastus": 0, "japaneast": 3})
+    result = az("acr replication status {} --image hello:v1".format(REG), expect=1)
+    assert "hello:v1: 2 digests" in result.stderr
+    assert first["digest"][:19] in result.stderr and second["digest"][:19] in result.stderr
+    waited = az("acr replication status {} --image hello:v1 --wait --timeout 30".format(REG)).json
+    assert waited["images"][0]["digests"] == [second["digest"]]
+
+
+def test_replica_being_created_is_reported_as_such(az, emu):
+    replicas(az, emu, "eastus")
+    enable_regional_endpoints(az)
+    emu.push("demopremium", "hello", "v1")
+    emu.knobs(operation_seconds=60)
+    az("acr replication create {} -l japaneast --no-wait".format(REG))
+    result = az("acr replication status {} --image hello:v1".format(REG), expect=1)
+    assert "replica creating in japaneast" in result.stderr and "missing" not in errors(result)[0]
+
+
+def test_regional_endpoints_disabled_says_how_to_enable(az, emu):
+    replicas(az, emu, "eastus")
+    result = az("acr replication status {} --image hello:v1".format(REG), expect=1)
+    assert "az acr update -n demopremium --regional-endpoints enabled" in result.stderr
+    assert emu.dataplane_requests() == []
+    az("acr replication status {}".format(REG))  # without --image it still works
+
+
+def test_image_in_no_region_exits_3(az, emu):
+    replicas(az, emu, "eastus")
+    enable_regional_endpoints(az)
+    emu.push("demopremium", "hello", "v1")
+    started = time.monotonic()
+    result = az("acr replication status {} --image hello:v9 --wait --timeout 60".format(REG), expect=3)
+    assert time.monotonic() - started < 15  # not worth waiting for: a typo, or not pushed
+    assert "Not found in any region of 'demopremium': hello:v9" in result.stderr
+
+
+@pytest.mark.parametrize("image", ["Hello:v1", "hello@sha256:abc", "hello:-bad", "other.azurecr.io/x/y:1"])
+def test_bad_image_reference_is_a_usage_error(az, emu, image):
+    result = az(["acr", "replication", "status", "-r", "demopremium", "--image", image], expect=2)
+    assert "--image" in result.stderr and "Traceback" not in result.stderr
+    assert emu.requests() == [] and emu.dataplane_requests() == []
+
+
+def test_login_server_prefix_and_digest_references_are_accepted(az, emu):
+    replicas(az, emu, "eastus")
+    enable_regional_endpoints(az)
+    pushed = emu.push("demopremium", "hello", "v1")
+    result = az("acr replication status {} --image demopremium.azurecr.io/hello:v1 hello@{}".format(
+        REG, pushed["digest"])).json
+    assert [i["image"] for i in result["images"]] == ["hello:v1", "hello@" + pushed["digest"]]
+    assert result["complete"] is True
+
+
+# --- the data plane misbehaving ------------------------------------------------------------------------------
+def test_one_region_down_is_reported_for_that_region_only(az, emu):
+    replicas(az, emu, "eastus", "japaneast")
+    enable_regional_endpoints(az)
+    emu.push("demopremium", "hello", "v1")
+    emu.knobs(down_endpoints=["demopremium.japaneast.geo.azurecr.io"])
+    started = time.monotonic()
+    result = az("acr replication status {} --image hello:v1".format(REG), expect=1)
+    assert time.monotonic() - started < 20
+    assert "unreachable in japaneast" in errors(result)[0]
+    assert "westus: " not in result.stderr and "eastus: hello:v1" not in result.stderr
+
+
+def test_a_hanging_region_does_not_delay_the_others_beyond_the_read_timeout(az, emu):
+    replicas(az, emu, "eastus", "japaneast")
+    enable_regional_endpoints(az)
+    emu.push("demopremium", "hello", "v1")
+    emu.fault(status=200, method="HEAD", path="/manifests/", host="japaneast", delay=40, times=10)
+    started = time.monotonic()
+    result = az("acr replication status {} --image hello:v1".format(REG), expect=1)
+    assert time.monotonic() - started < 30  # connect 4 s + read 8 s, bounded retries; not 40 s
+    assert "japaneast: hello:v1 unreachable" in result.stderr
+
+
+@pytest.mark.parametrize("status, path, says", [
+    (401, "/oauth2/exchange", "az login"),
+    (403, "/oauth2/token", "AcrPull"),
+])
+def test_token_service_refusals_say_what_to_do(az, emu, status, path, says):
+    replicas(az, emu, "eastus")
+    enable_regional_endpoints(az)
+    emu.push("demopremium", "hello", "v1")
+    emu.fault(status=status, method="POST", path=path, host="eastus", times=10)
+    result = az("acr replication status {} --image hello:v1".format(REG), expect=1)
+    assert says in result.stderr and "Traceback" not in result.stderr
+    assert "error in eastus" in errors(result)[0]
+
+
+def test_throttling_with_retry_after_is_honoured(az, emu):
+    replicas(az, emu, "eastus")
+    enable_regional_endpoints(az)
+    emu.push("demopremium", "hello", "v1")
+    emu.fault(status=429, method="HEAD", path="/manifests/", host="eastus", retry_after=2, times=1)
+    assert az("acr replication status {} --image hello:v1".format(REG)).json["complete"] is True
+    heads = [e["start"] for e in emu.dataplane_requests() if e["method"] == "HEAD" and "eastus" in e["host"]]
+    assert len(heads) == 2 and heads[1] - heads[0] >= 1.9
+
+
+def test_503_and_a_dropped_connection_are_retried(az, emu):
+    replicas(az, emu, "eastus")
+    enable_regional_endpoints(az)
+    emu.push("demopremium", "hello", "v1")
+    emu.fault(status=503, method="HEAD", path="/manifests/", host="eastus", times=1)
+    emu.fault(status=0, method="HEAD", path="/manifests/", host="westus", times=1)
+    assert az("acr replication status {} --image hello:v1".format(REG)).json["complete"] is True
+
+
+def test_tokens_are_fetched_once_per_endpoint_and_reused(az, emu):
+    replicas(az, emu, "eastus", "japaneast")
+    enable_regional_endpoints(az)
+    emu.push("demopremium", "hello", "v1")
+    emu.push("demopremium", "hello", "v2")
+    emu.emulator.clear_log()
+    az("acr replication status {} --image hello:v1 hello:v2".format(REG))
+    log = emu.dataplane_requests()
+    for host in ("westus", "eastus", "japaneast"):
+        calls = sorted((e["method"], e["path"]) for e in log if ".{}.".format(host) in e["host"])
+        assert calls == [("GET", "/v2/"), ("HEAD", "/v2/hello/manifests/v1"), ("HEAD", "/v2/hello/manifests/v2"),
+                         ("POST", "/oauth2/exchange"), ("POST", "/oauth2/token")]
+    accepts = {e["accept"] for e in log if e["method"] == "HEAD"}
+    assert len(accepts) == 1
+    accept = accepts.pop()
+    assert all(t in accept for t in (
+        "application/vnd.oci.image.index.v1+json", "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+        "application/vnd.docker.distribution.manifest.v2+json"))
+
+
+def test_routing_off_replicas_are_still_checked(az, emu):
+    replicas(az, emu, "eastus")
+    az("acr replication update -n eastus {} --global-endpoint-routing false".format(REG))
+    enable_regional_endpoints(az)
+    emu.push("demopremium", "hello", "v1")
+    assert by_region(az("acr replication status {} --image hello:v1".format(REG)).json)["eastus"]["state"] == \
+        "present"
+
+
+def test_no_token_of_any_kind_in_debug_output(az, emu):
+    replicas(az, emu, "eastus")
+    enable_regional_endpoints(az)
+    emu.push("demopremium", "hello", "v1")
+    result = az("acr replication status {} --image hello:v1 --debug".format(REG))
+    text = result.stdout + result.stderr
+    assert "/oauth2/exchange" in text  # the calls are logged ...
+    tokens = emu.emulator.tokens.issued
+    assert len(tokens) >= 3  # AAD, refresh and access tokens were handed out
+    for token in tokens:
+        assert token not in text and token.split(".")[2] not in text  # ... their tokens are not
+
