@@ -9,7 +9,7 @@ AZ_SAFE_ENV := AZURE_CORE_COLLECT_TELEMETRY=false AZURE_CORE_SURVEY_MESSAGE=fals
 COMPAT_CLI ?= 2.75.0
 COMPAT_VENV ?= .venv-compat
 
-.PHONY: venv wheel test unit compat demo bench lint clean
+.PHONY: venv wheel test unit compat demo bench bench-status lint clean
 
 venv: $(VENV)/.installed
 
@@ -27,12 +27,12 @@ test: wheel
 	$(AZ_SAFE_ENV) $(PY) -m pytest tests -q -p no:cacheprovider
 
 unit: venv
-	$(PY) -m pytest tests/test_unit.py tests/test_unit_hardening.py tests/test_command_metadata.py -q -p no:cacheprovider
+	$(PY) -m pytest tests/test_unit.py tests/test_unit_hardening.py tests/test_unit_status.py tests/test_command_metadata.py -q -p no:cacheprovider
 
 # the oldest azure-cli we claim (azext.minCliCoreVersion): the end-to-end suites against its az
 compat: wheel $(COMPAT_VENV)/.installed
 	$(AZ_SAFE_ENV) ACR_REPLICATION_AZ=$(CURDIR)/$(COMPAT_VENV)/bin/az $(PY) -m pytest -q -p no:cacheprovider \
-		tests/test_commands_e2e.py tests/test_ci_features_e2e.py
+		tests/test_commands_e2e.py tests/test_ci_features_e2e.py tests/test_hardening_e2e.py tests/test_status_e2e.py
 
 $(COMPAT_VENV)/.installed:
 	python3 -m venv $(COMPAT_VENV)
@@ -44,6 +44,10 @@ demo: wheel
 
 bench: wheel
 	$(AZ_SAFE_ENV) $(PY) -m bench.run
+	$(AZ_SAFE_ENV) $(PY) -m bench.status
+
+bench-status: wheel
+	$(AZ_SAFE_ENV) $(PY) -m bench.status
 
 lint: venv
 	$(PY) -m flake8 --max-line-length 120 azext_acr_replication emulator tests bench

@@ -18,6 +18,9 @@ CREATING, DELETING, REPLICA_FAILED = 'replica creating', 'replica deleting', 're
 NO_ENDPOINT, UNREACHABLE, ERROR = 'no regional endpoint', 'unreachable', 'error'
 NOT_CHECKED = 'not checked yet'
 ANSWER_BOUND = 30  # seconds a region may take to answer one round before it is reported unreachable
+# --wait polls each region 0.5 s, 0.75 s, ... apart, at most FAST_CAP for the first FAST_FOR seconds
+# (most images arrive within them, and the command should return soon after), then at most SLOW_CAP
+FAST_CAP, FAST_FOR, SLOW_CAP = 1.5, 120, 5.0
 
 
 class Target:
@@ -128,7 +131,7 @@ class Watch:  # pylint: disable=too-many-instance-attributes
         return Observation(PRESENT, digest=digest) if digest else Observation(MISSING)
 
     def _poll_region(self, target, rounds_done):
-        backoff = Backoff(first=0.5, factor=1.5, cap=3.0)
+        backoff = Backoff(first=0.5, factor=1.5, cap=FAST_CAP)
         while not self._stop.is_set():
             pause = None
             for image in self.images:
@@ -143,6 +146,8 @@ class Watch:  # pylint: disable=too-many-instance-attributes
             rounds_done[target.location] = rounds_done.get(target.location, 0) + 1
             if not self.wait:
                 return
+            if self.clock() - self.started > FAST_FOR:
+                backoff.cap = SLOW_CAP
             self._stop.wait(pause if pause is not None else backoff.next())
 
     def run(self):

@@ -40,7 +40,8 @@ def _replicas_with_home(registry, replicas):
     if home and not any(location == home for _, location, _, _ in listed):
         state = (registry.get('properties') or {}).get('provisioningState', 'Succeeded')
         listed.insert(0, (home, home, state, None))
-    return home, listed
+    # ARM lists replicas in no set order; the home region first, then by region, reads the same every run
+    return home, sorted(listed, key=lambda item: (item[1] != home, item[1]))
 
 
 def replica_rows(registry, replicas, now=None):

@@ -110,12 +110,12 @@ def render(report):
     return "\n".join(lines)
 
 
-def update_readme(table):
+def update_readme(table, marker="bench"):
     if not os.path.exists(README):
         return
     with open(README) as handle:
         text = handle.read()
-    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    start, end = "<!-- {}:start -->".format(marker), "<!-- {}:end -->".format(marker)
     if start in text and end in text:
         text = text[:text.index(start) + len(start)] + "\n" + table + "\n" + text[text.index(end):]
         with open(README, "w") as handle:

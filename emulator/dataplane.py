@@ -60,6 +60,9 @@ class RegistryHandler(JsonHandler):
                          "accept": self.headers.get("Accept")})
 
     def _serve(self, method, path, raw):
+        latency = float(self.emu.controls["latency_ms"]) / 1000.0
+        if latency:
+            time.sleep(latency)
         if self.host in self.emu.controls["down_endpoints"]:
             return self._drop()  # went down while a tunnel was open
         fault = self.emu.controls.match_fault(method, path, self.host)

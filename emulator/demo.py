@@ -14,7 +14,7 @@ SANDBOX = os.path.join(ROOT, ".local", "demo")
 REGISTRY = "demopremium"  # seeded: Premium, home region westus, resource group demo-rg
 
 
-def show(az, command):
+def show(az, command, expect=0):
     print("$ az " + command, flush=True)
     result = az(command, expect=None)
     sys.stdout.write(result.stdout)
@@ -22,8 +22,10 @@ def show(az, command):
         if "altered by the following extension" not in line:
             print(line)
     print(flush=True)
-    if result.code != 0:
-        raise SystemExit(result.code)
+    if result.code != expect:
+        raise SystemExit(result.code or 1)
+    if expect:
+        print("(exit code {})\n".format(result.code))
     return result
 
 
@@ -41,8 +43,17 @@ def main():
         show(az, "acr replication create --registry {} --location eastus westeurope --wait-ready -o table".format(REGISTRY))
         show(az, "acr replication list --registry {} -o table".format(REGISTRY))
         show(az, "acr replication sync --registry {} -l japaneast eastus --prune --dry-run -o table".format(REGISTRY))
+        show(az, "acr update -n {} --regional-endpoints enabled --query regionalEndpointHostNames".format(REGISTRY))
+        show(az, "acr replication status --registry {} -o table".format(REGISTRY))
+        pushed = emu.push(REGISTRY, "hello", "v1", lag_seconds={"eastus": 2, "japaneast": 4, "westeurope": 6})
+        print("Pushed hello:v1 ({}) to westus; it reaches eastus, japaneast and westeurope 2, 4 and 6 s "
+              "later.\n".format(pushed["digest"][:19]))
+        show(az, "acr replication status --registry {} --image hello:v1 -o table".format(REGISTRY), expect=1)
+        show(az, "acr replication status --registry {} --image hello:v1 --wait --timeout 60 -o table".format(
+            REGISTRY))
         writes = len(emu.writes())
-        print("The emulator served {} ARM requests ({} writes). Stopping it.".format(len(emu.requests()), writes))
+        print("The emulator served {} ARM requests ({} writes) and {} registry requests. Stopping it.".format(
+            len(emu.requests()), writes, len(emu.dataplane_requests())))
 
 
 if __name__ == "__main__":
