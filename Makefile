@@ -9,7 +9,7 @@ AZ_SAFE_ENV := AZURE_CORE_COLLECT_TELEMETRY=false AZURE_CORE_SURVEY_MESSAGE=fals
 COMPAT_CLI ?= 2.75.0
 COMPAT_VENV ?= .venv-compat
 
-.PHONY: venv wheel test unit compat demo bench bench-status lint clean
+.PHONY: venv wheel release test unit compat demo bench bench-status lint clean
 
 venv: $(VENV)/.installed
 
@@ -23,6 +23,10 @@ wheel: venv
 	$(PY) -m pip wheel -q --no-deps --no-build-isolation -w dist . 2>&1 | grep -v "^WARNING: Location" || true
 	@ls dist/acr_replication-*.whl
 
+# the wheel and dist/index.json (azure-cli's extension index format); DOWNLOAD_URL_BASE: where the wheel is served
+release: wheel
+	$(PY) -m tools.release $(if $(DOWNLOAD_URL_BASE),--download-url-base $(DOWNLOAD_URL_BASE))
+
 test: wheel
 	$(AZ_SAFE_ENV) $(PY) -m pytest tests -q -p no:cacheprovider
 
@@ -32,7 +36,8 @@ unit: venv
 # the oldest azure-cli we claim (azext.minCliCoreVersion): the end-to-end suites against its az
 compat: wheel $(COMPAT_VENV)/.installed
 	$(AZ_SAFE_ENV) ACR_REPLICATION_AZ=$(CURDIR)/$(COMPAT_VENV)/bin/az $(PY) -m pytest -q -p no:cacheprovider \
-		tests/test_commands_e2e.py tests/test_ci_features_e2e.py tests/test_hardening_e2e.py tests/test_status_e2e.py
+		tests/test_commands_e2e.py tests/test_ci_features_e2e.py tests/test_hardening_e2e.py tests/test_status_e2e.py \
+		tests/test_cli_parity.py tests/test_dropin_e2e.py tests/test_release_e2e.py
 
 $(COMPAT_VENV)/.installed:
 	python3 -m venv $(COMPAT_VENV)
@@ -50,7 +55,7 @@ bench-status: wheel
 	$(AZ_SAFE_ENV) $(PY) -m bench.status
 
 lint: venv
-	$(PY) -m flake8 --max-line-length 120 azext_acr_replication emulator tests bench
+	$(PY) -m flake8 --max-line-length 120 azext_acr_replication emulator tests bench tools
 	$(PY) -m pylint --rcfile=pylintrc azext_acr_replication
 
 clean:

@@ -16,6 +16,13 @@ ROUTING_HELP = ("Allow routing to this replication via the registry global endpo
 ZONES = ['Enabled', 'Disabled']
 
 
+def _routing_options(c):
+    # the built-in's only name for this flag on azure-cli 2.75-2.85 (both names on 2.86, only the new one from
+    # 2.87): scripts written for those releases keep working, with azure-cli's deprecation warning
+    return ['--global-endpoint-routing',
+            c.deprecate(target='--region-endpoint-enabled', redirect='--global-endpoint-routing', hide=True)]
+
+
 def load_arguments(self, _):
     with self.argument_context('acr replication') as c:
         c.argument('registry_name', options_list=['--registry', '-r'], configured_default='acr',
@@ -40,6 +47,7 @@ def load_arguments(self, _):
                        help='One or more regions, space- or comma-separated (e.g. japaneast eastus). Values from: '
                             '`az account list-locations`.')
             c.argument('global_endpoint_routing', arg_type=get_three_state_flag(),
+                       options_list=_routing_options(c),
                        help=ROUTING_HELP + (' Default: true.' if scope.endswith('create') else
                                             ' Omit to leave it as it is.'))
             c.argument('zone_redundancy', arg_type=get_enum_type(ZONES),
@@ -56,7 +64,8 @@ def load_arguments(self, _):
         c.argument('dry_run', action='store_true', help='Print the plan and change nothing.')
 
     with self.argument_context('acr replication update') as c:
-        c.argument('global_endpoint_routing', arg_type=get_three_state_flag(), help=ROUTING_HELP)
+        c.argument('global_endpoint_routing', arg_type=get_three_state_flag(), options_list=_routing_options(c),
+                   help=ROUTING_HELP)
         c.argument('zone_redundancy', arg_type=get_enum_type(ZONES),
                    help='Not updatable: given only to explain that zone redundancy is set at creation.')
         c.argument('location', options_list=['--location', '-l'],

@@ -66,7 +66,19 @@ def validate_tags(namespace):
                                 "values at most 256 characters.")
 
 
-def validate_wait_condition(namespace):
+def reject_policy_arguments(cmd, command):
+    """azure-cli adds --acquire-policy-token and --change-reference to every command not named list or
+    show; they act on writes. A command that only reads refuses them rather than ignore them."""
+    data = getattr(cmd.cli_ctx, 'data', {}) or {}
+    given = [flag for flag, key in (('--acquire-policy-token', '_acquire_policy_token'),
+                                    ('--change-reference', '_change_reference')) if data.get(key)]
+    if given:
+        raise ArgumentError(f"{' and '.join(given)} apply to commands that change resources; 'az acr replication "
+                            f"{command}' only reads, so there is nothing for the policy to evaluate.")
+
+
+def validate_wait_condition(cmd, namespace):
+    reject_policy_arguments(cmd, 'wait')
     chosen = [flag for flag in ('created', 'updated', 'deleted', 'exists', 'ready') if getattr(namespace, flag, False)]
     if getattr(namespace, 'custom', None):
         chosen.append('custom')
@@ -90,6 +102,7 @@ def validate_wait_condition(namespace):
 def validate_images(cmd, namespace):
     """--image values become ImageRefs; a bad reference is a usage error before any call."""
     from azext_acr_replication.image_refs import parse_image
+    reject_policy_arguments(cmd, 'status')
     values = getattr(namespace, 'image', None)
     if not values:
         return

@@ -14,6 +14,8 @@ no bodies).
 import re
 import threading
 
+from azext_acr_replication.errors import ReplicationError
+
 MANIFEST_TYPES = ', '.join([
     'application/vnd.oci.image.index.v1+json',
     'application/vnd.oci.image.manifest.v1+json',
@@ -25,7 +27,7 @@ READ_TIMEOUT = 8      # seconds to wait for an answer
 _CHALLENGE_FIELD = re.compile(r'(\w+)="([^"]*)"')
 
 
-class DataPlaneError(Exception):
+class DataPlaneError(ReplicationError):
     """A check that got no answer about the manifest. kind: unreachable, unauthorized, forbidden,
     throttled or error; retry_after (seconds) when the registry said when to come back."""
 

@@ -95,6 +95,8 @@ class RunningEmulator:
             "AZURE_CORE_NO_COLOR": "true",
             "AZURE_CORE_ONLY_SHOW_ERRORS": "false",
             "AZURE_CORE_INSTANCE_DISCOVERY": "false",
+            "AZURE_CORE_ERROR_RECOMMENDATION": "off",  # else a failed command asks aka.ms for examples
+            "AZURE_EXTENSION_USE_DYNAMIC_INSTALL": "no",  # else an unknown command fetches a command tree
             "REQUESTS_CA_BUNDLE": self.cert_path,
             "SSL_CERT_FILE": self.cert_path,
             "HTTPS_PROXY": proxy, "HTTP_PROXY": proxy, "https_proxy": proxy, "http_proxy": proxy,

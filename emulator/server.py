@@ -30,6 +30,7 @@ class Emulator:
         self.tokens = TokenIssuer(TENANT_ID)
         self.log = []
         self.leak_log = []  # proxy requests for hosts that are not registry endpoints
+        self.policy_requests = []  # acquirePolicyToken calls: operation, changeReference, token handed out
         self._log_lock = threading.Lock()
 
     def record(self, entry):
@@ -64,6 +65,7 @@ class Emulator:
 
     def reset(self, extra_registries=0):
         self.controls.reset()
+        self.policy_requests = []
         self.tokens.lifetime = int(self.controls["token_lifetime"])
         self.state.reset(extra_registries=extra_registries)
         self.clear_log()
@@ -137,7 +139,8 @@ class Handler(JsonHandler):
             self._error(500, "EmulatorError", "{}: {}".format(type(err).__name__, err))
         if not admin:
             self.emu.record({"method": method, "path": path, "query": parsed.query, "status": self._status,
-                             "start": started, "seconds": round(time.time() - started, 4)})
+                             "start": started, "seconds": round(time.time() - started, 4),
+                             "policy": self.headers.get("x-ms-policy-external-evaluations")})
 
     def do_GET(self):  # noqa: N802 (http.server's names)
         self._handle("GET")
@@ -268,6 +271,14 @@ class Handler(JsonHandler):
         return self.emu.tokens.verify(header[len("Bearer "):]) is not None
 
     # --- ARM handlers ---------------------------------------------------------------------------
+    def acquire_policy_token(self, args, query, body, now):
+        """Azure Policy's token for one write (azure-cli's --acquire-policy-token / --change-reference)."""
+        operation = (body or {}).get("operation") or {}
+        token = "policy-token-{}-{}".format(operation.get("httpMethod"), len(self.emu.policy_requests) + 1)
+        self.emu.policy_requests.append({"operation": operation, "changeReference": (body or {}).get("changeReference"),
+                                         "token": token})
+        return self._send(200, {"token": token, "result": "Succeeded"})
+
     def subscriptions(self, _, query, body, now):
         return self._send(200, {"value": [self._subscription()]})
 
@@ -416,6 +427,7 @@ class Handler(JsonHandler):
 
 ROUTES = [
     ("GET", r"/subscriptions", Handler.subscriptions),
+    ("POST", SUB + r"/providers/Microsoft\.Authorization/acquirePolicyToken", Handler.acquire_policy_token),
     ("GET", r"/tenants", Handler.tenants),
     ("GET", SUB, Handler.subscription),
     ("GET", SUB + r"/locations", Handler.locations),
