@@ -9,7 +9,7 @@ AZ_SAFE_ENV := AZURE_CORE_COLLECT_TELEMETRY=false AZURE_CORE_SURVEY_MESSAGE=fals
 COMPAT_CLI ?= 2.75.0
 COMPAT_VENV ?= .venv-compat
 
-.PHONY: venv wheel release test unit compat demo bench bench-status lint clean
+.PHONY: venv wheel release test unit compat demo bench bench-status bench-fleet lint clean
 
 venv: $(VENV)/.installed
 
@@ -31,7 +31,7 @@ test: wheel
 	$(AZ_SAFE_ENV) $(PY) -m pytest tests -q -p no:cacheprovider
 
 unit: venv
-	$(PY) -m pytest tests/test_unit.py tests/test_unit_hardening.py tests/test_unit_status.py tests/test_command_metadata.py -q -p no:cacheprovider
+	$(PY) -m pytest tests/test_unit.py tests/test_unit_hardening.py tests/test_unit_status.py tests/test_unit_fleet.py tests/test_command_metadata.py -q -p no:cacheprovider
 
 # the oldest azure-cli we claim (azext.minCliCoreVersion): the end-to-end suites against its az
 compat: wheel $(COMPAT_VENV)/.installed
@@ -50,6 +50,10 @@ demo: wheel
 bench: wheel
 	$(AZ_SAFE_ENV) $(PY) -m bench.run
 	$(AZ_SAFE_ENV) $(PY) -m bench.status
+	$(AZ_SAFE_ENV) $(PY) -m bench.fleet
+
+bench-fleet: wheel
+	$(AZ_SAFE_ENV) $(PY) -m bench.fleet
 
 bench-status: wheel
 	$(AZ_SAFE_ENV) $(PY) -m bench.status

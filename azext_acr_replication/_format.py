@@ -35,6 +35,8 @@ def replication_table(result):
 
 
 def plan_table(result):
+    if isinstance(result, list) and result and isinstance(result[0], dict) and 'actions' in result[0]:
+        return fleet_table(result)
     actions = result.get('actions', []) if isinstance(result, dict) else _rows(result)
     return [OrderedDict([
         ('ACTION', _value(item, 'action')),
@@ -43,6 +45,20 @@ def plan_table(result):
         ('REASON', _value(item, 'reason')),
         ('RESULT', _value(item, 'result')),
     ]) for item in actions]
+
+
+def fleet_table(result):
+    """sync --file: the plan of every registry in one table; a registry that failed has one row saying why."""
+    rows = []
+    for registry in result:
+        for action in registry.get('actions') or []:
+            rows.append(OrderedDict([('REGISTRY', _value(registry, 'registry'))] + list(plan_table(
+                {'actions': [action]})[0].items())))
+        if registry.get('error') and not registry.get('actions'):
+            rows.append(OrderedDict([('REGISTRY', _value(registry, 'registry')), ('ACTION', ' '), ('NAME', ' '),
+                                     ('LOCATION', ' '), ('REASON', _value(registry, 'error')),
+                                     ('RESULT', 'failed')]))
+    return rows
 
 
 def _age(seconds):

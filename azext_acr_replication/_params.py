@@ -7,6 +7,7 @@ from azure.cli.core.commands.parameters import (get_enum_type, get_three_state_f
                                                 tags_type)
 
 from azext_acr_replication._validators import (validate_images, validate_locations, validate_registry_name,
+                                               validate_sync_source,
                                                validate_replication_name, validate_tags, validate_timeout,
                                                validate_wait_condition)
 
@@ -60,7 +61,20 @@ def load_arguments(self, _):
 
     with self.argument_context('acr replication sync') as c:
         c.argument('prune', action='store_true',
-                   help='Delete replicas whose region is not listed. The home replica is never deleted.')
+                   help='Delete replicas whose region is not listed. The home replica is never deleted. With '
+                        "--file: for registries whose entry has no 'prune'.")
+        c.argument('registry_name', options_list=['--registry', '-r'], configured_default='acr', required=False,
+                   validator=validate_registry_name,
+                   help='The name of the container registry (or use --file for several).')
+        c.argument('location', options_list=['--location', '-l'], nargs='+', validator=validate_locations,
+                   configured_default='location', required=False,
+                   help='One or more regions, space- or comma-separated (e.g. japaneast eastus). Values from: '
+                        '`az account list-locations`. Not with --file.')
+        c.argument('file', options_list=['--file'], validator=validate_sync_source,
+                   help="A desired-state file (YAML or JSON) for a fleet of registries, instead of -r and -l: "
+                        "'registries:' then, per registry, name, locations and optionally resourceGroup, "
+                        'subscription, globalEndpointRouting, zoneRedundancy, tags, prune. Checked whole before '
+                        'any change; one plan for all, applied in parallel.')
         c.argument('dry_run', action='store_true', help='Print the plan and change nothing.')
 
     with self.argument_context('acr replication update') as c:

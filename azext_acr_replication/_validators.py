@@ -28,6 +28,8 @@ def validate_registry_name(cmd, namespace):
 
 def validate_locations(namespace):
     from knack.log import get_logger
+    if namespace.location is None:
+        return  # sync --file: the regions are in the file
     locations, duplicates = split_locations(
         [namespace.location] if isinstance(namespace.location, str) else namespace.location)
     if not locations:
@@ -122,3 +124,45 @@ def validate_images(cmd, namespace):
     if not images:
         raise ArgumentError("--image needs a reference, e.g. 'app:1.0' or 'app@sha256:...'.")
     namespace.image = images
+
+
+def validate_sync_source(cmd, namespace):
+    """sync takes -r/-l (one registry) or --file (a fleet), not both. The file is read and checked here,
+    before any ARM call: every problem is listed with its line, and the command exits 2."""
+    path = getattr(namespace, 'file', None)
+    defaults = {'registry_name': cmd.cli_ctx.config.get('defaults', 'acr', None),
+                'location': cmd.cli_ctx.config.get('defaults', 'location', None)}
+    if not path:
+        if not namespace.registry_name:
+            raise ArgumentError('incorrect usage: give --registry/-r and --location/-l, or --file.')
+        if not namespace.location:
+            raise ArgumentError("the following arguments are required: --location/-l (or use --file)")
+        return
+    clashing = []
+    for dest, flag in (('registry_name', '--registry'), ('location', '--location'), ('resource_group_name',
+                       '--resource-group'), ('global_endpoint_routing', '--global-endpoint-routing'),
+                       ('zone_redundancy', '--zone-redundancy'), ('tags', '--tags')):
+        value = getattr(namespace, dest, None)
+        if value in (None, [], {}):
+            continue
+        default = defaults.get(dest)
+        if default is not None and value in (default, [default]):
+            continue  # a configured default, not something the user typed
+        clashing.append(flag)
+    if clashing:
+        raise ArgumentError(f"{', '.join(clashing)} cannot be combined with --file: each registry's settings are "
+                            'in the file.')
+    from azext_acr_replication.fleet_command import resolve_subscription
+    from azext_acr_replication.fleet_file import FleetFileError, load
+    try:
+        with open(path, encoding='utf-8') as handle:
+            text = handle.read()
+    except OSError as error:
+        raise ArgumentError(f"--file: cannot read '{path}': {error.strerror}.") from None
+    try:
+        namespace.file = load(text, resolve_subscription(cmd.cli_ctx))
+    except FleetFileError as error:
+        lines = [f'{path}:{problem[len("line "):]}' if problem.startswith('line ') else f'{path}: {problem}'
+                 for problem in error.problems]
+        raise ArgumentError(f"--file '{path}' has {len(lines)} problem{'s' if len(lines) > 1 else ''}; nothing was "
+                            "changed:\n" + '\n'.join(lines)) from None

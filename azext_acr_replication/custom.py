@@ -10,12 +10,12 @@ logger = get_logger(__name__)
 
 
 # --- shared set-up --------------------------------------------------------------------------
-def _lookup(cmd, client):
+def _lookup(cmd, client, subscription=None):
     """client: the registry management client the command got from its factory (one per command)."""
     from azure.cli.core.commands.client_factory import get_subscription_id
     from azext_acr_replication._client_factory import arm_getter
     from azext_acr_replication.registry_lookup import RegistryLookup
-    subscription = get_subscription_id(cmd.cli_ctx)
+    subscription = subscription or get_subscription_id(cmd.cli_ctx)
     return RegistryLookup(subscription, cmd.cli_ctx.config.config_dir, client.registries,
                           arm_getter(client, cmd.cli_ctx.cloud.endpoints.resource_manager),
                           lambda: _subscription_label(cmd, subscription))
@@ -39,9 +39,9 @@ def _progress(cmd):
     return cmd.cli_ctx.get_progress_controller()
 
 
-def _context(cmd, client):
+def _context(cmd, client, subscription=None):
     from azext_acr_replication.reconcile import Context
-    return Context(client, _lookup(cmd, client), _models(cmd), progress=_progress(cmd),
+    return Context(client, _lookup(cmd, client, subscription), _models(cmd), progress=_progress(cmd),
                    known_regions=lambda: _known_regions(cmd))
 
 
@@ -121,15 +121,18 @@ def acr_replication_create(cmd, client, location, registry_name, resource_group_
     return replicas[0] if len(replicas) == 1 and len(location) == 1 else replicas
 
 
-def acr_replication_sync(cmd, client, registry_name, location, resource_group_name=None,
+def acr_replication_sync(cmd, client, registry_name=None, location=None, resource_group_name=None,
                          global_endpoint_routing=None, zone_redundancy=None, tags=None, prune=False, dry_run=False,
-                         no_wait=False, wait_ready=False, timeout=None):
+                         no_wait=False, wait_ready=False, timeout=None, file=None):
     from azext_acr_replication.desired import DesiredRegistry, RunOptions
+    options = RunOptions('sync', dry_run=dry_run, no_wait=no_wait, wait_ready=wait_ready, timeout=timeout)
+    if file:  # the validator has read and checked it: a list of FleetEntry
+        from azext_acr_replication.fleet_command import sync_file
+        return sync_file(cmd, client, file, options, prune=prune, context_for=lambda c, sub: _context(cmd, c, sub))
     from azext_acr_replication.reconcile import reconcile
     desired = DesiredRegistry(registry_name, location, resource_group_name, routing=global_endpoint_routing,
                               zone_redundancy=zone_redundancy, tags=tags, prune=prune)
-    result = reconcile(_context(cmd, client), desired, RunOptions(
-        'sync', dry_run=dry_run, no_wait=no_wait, wait_ready=wait_ready, timeout=timeout))
+    result = reconcile(_context(cmd, client), desired, options)
     for action in result.actions:
         if dry_run:
             action.result = 'planned' if action.writes else 'unchanged'

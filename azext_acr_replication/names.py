@@ -31,12 +31,20 @@ def split_locations(values):
     return unique, duplicates
 
 
-def unknown_location_message(location, known):
-    """One sentence for a region ARM does not offer, with the closest match or the valid list."""
+def closest_regions(location, known):
+    """The known regions a mistyped one most likely meant (at most 3, best first; ties kept)."""
     scored = sorted(((difflib.SequenceMatcher(None, location, k).ratio(), k) for k in known), reverse=True)
     best = scored[0][0] if scored else 0
-    close = [k for score, k in scored if score >= 0.75 and score >= best - 0.02][:3]
+    return [k for score, k in scored if score >= 0.75 and score >= best - 0.02][:3]
+
+
+def did_you_mean(close):
+    return "Did you mean " + " or ".join(f"'{c}'" for c in sorted(close)) + "?"
+
+
+def unknown_location_message(location, known):
+    """One sentence for a region ARM does not offer, with the closest match or the valid list."""
+    close = closest_regions(location, known)
     if close:
-        options = " or ".join(f"'{c}'" for c in sorted(close))
-        return f"'{location}' is not an Azure region this subscription offers. Did you mean {options}?"
+        return f"'{location}' is not an Azure region this subscription offers. {did_you_mean(close)}"
     return f"'{location}' is not an Azure region this subscription offers. Valid regions: {', '.join(sorted(known))}."

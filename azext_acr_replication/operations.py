@@ -186,18 +186,27 @@ class Executor:
                 planning.RECREATE: self.recreate}[action.kind](action, outcome)
 
 
-def apply(actions, executor, progress=None):
-    """Run every writing action at once; return outcomes (failed ones carry .error)."""
+def apply(actions, executor, progress=None, max_workers=None, label=None):
+    """Run every writing action at once (at most max_workers at a time); return outcomes (failed ones
+    carry .error). executor(action, outcome) writes one action; label(action) names it on the progress line."""
     writing = [a for a in actions if a.writes]
     if not writing:
         return []
+    label = label or (lambda action: action.name)
 
     def show(outcomes):
-        if progress is not None:
-            progress.add(message=', '.join(f'{o.action.name} {_short(o.state)}' for o in outcomes))
+        if progress is None:
+            return
+        if len(outcomes) > 6:  # a fleet: counts, then the ones still running
+            finished = sum(1 for o in outcomes if o.state in ('done',) or o.error is not None)
+            running = [o for o in outcomes if o.state not in ('done', 'pending') and o.error is None]
+            progress.add(message=f'{finished}/{len(outcomes)} done; ' +
+                         ', '.join(f'{label(o.action)} {_short(o.state)}' for o in running[:4]))
+            return
+        progress.add(message=', '.join(f'{label(o.action)} {_short(o.state)}' for o in outcomes))
 
     try:
-        return run_parallel(writing, executor, on_progress=show)
+        return run_parallel(writing, executor, on_progress=show, max_workers=max_workers)
     except KeyboardInterrupt as interrupt:
         outcomes = getattr(interrupt, 'outcomes', [])
         logger.warning("Interrupted. %s. ARM finishes what was started; run the same command again to converge "

@@ -81,8 +81,8 @@ def plan_registry(ctx, desired, options):
     if ref.location in desired.locations:
         if options.is_create and len(desired.locations) == 1:
             raise InvalidArgumentValueError(SAME_AS_HOME)
-        logger.warning("Skipping %s: it is the registry's home region, which always holds the home replica.",
-                       ref.location)
+        logger.warning("Skipping %s: it is the home region of registry '%s', which always holds the home replica.",
+                       ref.location, ref.name)
     models = ctx.lookup.call(ref, lambda group: list(client.replications.list(group, ref.name)))
     existing = [planning.Replica.from_sdk(m) for m in models]
     try:
@@ -94,14 +94,13 @@ def plan_registry(ctx, desired, options):
     return RegistryPlan(ref, desired, actions, {m.name.lower(): m for m in models})
 
 
-def carry_out(ctx, registry_plan, options):
-    """Apply the plan's writes in parallel, then wait as asked. Raises one error naming failed regions."""
-    ref = registry_plan.ref
-    executor = Executor(ctx.client.replications, ctx.models, ref, no_wait=options.no_wait, patience=ctx.patience)
-    try:
-        outcomes = apply(registry_plan.actions, executor, ctx.progress)
-    finally:
-        ctx.progress.end()
+def executor_for(ctx, registry_plan, options):
+    return Executor(ctx.client.replications, ctx.models, registry_plan.ref, no_wait=options.no_wait,
+                    patience=ctx.patience)
+
+
+def record_outcomes(registry_plan, outcomes, options):
+    """Each action's result: failed, started (--no-wait), succeeded, or what the executor noted."""
     registry_plan.outcomes = outcomes
     for outcome in outcomes:
         if outcome.error is not None:
@@ -110,16 +109,29 @@ def carry_out(ctx, registry_plan, options):
             result = outcome.note or ('started' if options.no_wait else 'succeeded')
         outcome.action.result = result
         outcome.action.resource = outcome.resource
-    _unknown_region_hint(ctx, outcomes)
-    report_failures(outcomes)
-    if options.no_wait:
-        return registry_plan
+
+
+def wait_after(ctx, registry_plan, options, show_progress=True):
+    """Wait for replicas another run is still creating, then (--wait-ready) for the data."""
     timeout = DEFAULT_TIMEOUT if options.timeout is None else options.timeout
     registry_plan.current.update(_finish_running(ctx, registry_plan, timeout))
     if options.wait_ready:
         names = [a.name for a in registry_plan.actions
                  if registry_plan.asked_about(a) and a.kind != planning.DELETE]
-        registry_plan.current.update(_wait_ready(ctx, ref, names, timeout))
+        registry_plan.current.update(_wait_ready(ctx, registry_plan.ref, names, timeout, show_progress))
+
+
+def carry_out(ctx, registry_plan, options):
+    """Apply the plan's writes in parallel, then wait as asked. Raises one error naming failed regions."""
+    try:
+        outcomes = apply(registry_plan.actions, executor_for(ctx, registry_plan, options), ctx.progress)
+    finally:
+        ctx.progress.end()
+    record_outcomes(registry_plan, outcomes, options)
+    _unknown_region_hint(ctx, outcomes)
+    report_failures(outcomes)
+    if not options.no_wait:
+        wait_after(ctx, registry_plan, options)
     return registry_plan
 
 
@@ -169,9 +181,9 @@ def _unknown_region_hint(ctx, outcomes):
         logger.error(message)
 
 
-def _wait_ready(ctx, ref, names, timeout):
+def _wait_ready(ctx, ref, names, timeout, show_progress=True):
     from azext_acr_replication.readiness import wait_until_ready
-    progress = ctx.progress
+    progress = ctx.progress if show_progress else _NoProgress()
 
     def show(states):
         progress.add(message='waiting for data: ' + ', '.join(f'{n} {s}' for n, s in states.items()))

@@ -30,8 +30,9 @@ class Outcome:  # pylint: disable=too-few-public-methods
         return self.error is None and self.state != 'pending'
 
 
-def run_parallel(actions, execute, on_progress=None, tick=0.25):
-    """Run execute(action, outcome) for every action, each in its own daemon thread.
+def run_parallel(actions, execute, on_progress=None, tick=0.25, max_workers=None):
+    """Run execute(action, outcome) for every action, each in its own daemon thread, at most
+    max_workers at a time (all at once when None).
 
     execute sets outcome.started when its first write was accepted and may update outcome.state
     as it goes. Returns the outcomes in the order of actions. On Ctrl-C the threads are left to
@@ -39,8 +40,10 @@ def run_parallel(actions, execute, on_progress=None, tick=0.25):
     """
     outcomes = [Outcome(action) for action in actions]
     done = queue.Queue()
+    slots = threading.Semaphore(max_workers or len(outcomes) or 1)
 
     def work(outcome):
+        slots.acquire()  # pylint: disable=consider-using-with
         try:
             outcome.resource = execute(outcome.action, outcome)
             outcome.state = 'done'
@@ -48,6 +51,7 @@ def run_parallel(actions, execute, on_progress=None, tick=0.25):
             outcome.error = error
             outcome.state = 'failed: ' + describe(error)
         finally:
+            slots.release()
             done.put(outcome)
 
     for outcome in outcomes:

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import regions
 from .faults import Controls, error_for
-from .state import RP, SUBSCRIPTION_ID, SUBSCRIPTION_NAME, TENANT_ID, ArmError, ArmState
+from .state import RP, SUBSCRIPTIONS, TENANT_ID, ArmError, ArmState
 from .tokens import TokenIssuer
 
 CLIENT_ID = "00000000-0000-0000-0000-00000000c11e"
@@ -178,8 +178,10 @@ class Handler(JsonHandler):
             self.emu.reset(extra_registries=payload.get("extra_registries", 0))
             return self._send(204)
         if action == "registries" and method == "POST":
+            extra = {"sub": payload["subscription"]} if payload.get("subscription") else {}
             self.emu.state.add_registry(payload["group"], payload["name"], payload.get("sku", "Premium"),
-                                        payload["location"], home_replica_name=payload.get("home_replica_name"))
+                                        payload["location"], home_replica_name=payload.get("home_replica_name"),
+                                        **extra)
             return self._send(204)
         if action == "push" and method == "POST":
             return self._send(200, self.emu.push(payload["registry"], payload["repository"], payload["tag"],
@@ -280,19 +282,19 @@ class Handler(JsonHandler):
         return self._send(200, {"token": token, "result": "Succeeded"})
 
     def subscriptions(self, _, query, body, now):
-        return self._send(200, {"value": [self._subscription()]})
+        return self._send(200, {"value": [self._subscription(sub) for sub in SUBSCRIPTIONS]})
 
     def subscription(self, args, query, body, now):
-        if args["sub"].lower() != SUBSCRIPTION_ID:
+        if args["sub"].lower() not in SUBSCRIPTIONS:
             return self._error(404, "SubscriptionNotFound", "The subscription '{}' could not be found.".format(
                 args["sub"]))
-        return self._send(200, self._subscription())
+        return self._send(200, self._subscription(args["sub"].lower()))
 
     @staticmethod
-    def _subscription():
-        return {"id": "/subscriptions/" + SUBSCRIPTION_ID, "authorizationSource": "RoleBased",
-                "managedByTenants": [], "subscriptionId": SUBSCRIPTION_ID, "tenantId": TENANT_ID,
-                "displayName": SUBSCRIPTION_NAME, "state": "Enabled",
+    def _subscription(sub):
+        return {"id": "/subscriptions/" + sub, "authorizationSource": "RoleBased",
+                "managedByTenants": [], "subscriptionId": sub, "tenantId": TENANT_ID,
+                "displayName": SUBSCRIPTIONS[sub], "state": "Enabled",
                 "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01", "quotaId": "Emulated",
                                          "spendingLimit": "Off"}}
 
@@ -317,7 +319,7 @@ class Handler(JsonHandler):
         wanted = (query.get("$filter") or [""])[0]
         state = self.emu.state
         with state.lock:
-            items = [r.resource(args["sub"], state.listed_sku(r, now)) for r in state.registries.values()]
+            items = [r.resource(args["sub"], state.listed_sku(r, now)) for r in state.in_subscription(args["sub"])]
         if wanted and (RP + "/registries").lower() not in wanted.lower():
             items = []
         size = int(self.emu.controls["resources_page_size"])
@@ -325,30 +327,30 @@ class Handler(JsonHandler):
 
     def registries_in_subscription(self, args, query, body, now):
         with self.emu.state.lock:
-            items = [r.body(args["sub"]) for r in self.emu.state.registries.values()]
+            items = [r.body(args["sub"]) for r in self.emu.state.in_subscription(args["sub"])]
         return self._send(200, {"value": items})
 
     def registries_in_group(self, args, query, body, now):
         with self.emu.state.lock:
-            items = [r.body(args["sub"]) for r in self.emu.state.registries.values()
+            items = [r.body(args["sub"]) for r in self.emu.state.in_subscription(args["sub"])
                      if r.group.lower() == args["rg"].lower()]
-            if not items and args["rg"].lower() not in self.emu.state.groups():
+            if not items and args["rg"].lower() not in self.emu.state.groups(args["sub"]):
                 raise ArmError(404, "ResourceGroupNotFound",
                                "Resource group '{}' could not be found.".format(args["rg"]))
         return self._send(200, {"value": items})
 
     def registry(self, args, query, body, now):
         with self.emu.state.lock:
-            return self._send(200, self.emu.state.registry(args["rg"], args["reg"]).body(args["sub"]))
+            return self._send(200, self.emu.state.registry(args["rg"], args["reg"], args["sub"]).body(args["sub"]))
 
     def patch_registry(self, args, query, body, now):
-        registry = self.emu.state.patch_registry(args["rg"], args["reg"], body or {}, now)
+        registry = self.emu.state.patch_registry(args["rg"], args["reg"], body or {}, now, sub=args["sub"])
         with self.emu.state.lock:
             return self._send(200, registry.body(args["sub"]))
 
     def replications(self, args, query, body, now):
         with self.emu.state.lock:
-            registry = self.emu.state.parent(args["rg"], args["reg"])
+            registry = self.emu.state.parent(args["rg"], args["reg"], args["sub"])
             items = [r.body(registry.id(args["sub"]), now) for r in self.emu.state.listed_replicas(registry, now)]
         size = int(self.emu.controls["page_size"])
         path = registry.id(args["sub"]) + "/replications"
@@ -356,7 +358,7 @@ class Handler(JsonHandler):
 
     def replication(self, args, query, body, now):
         with self.emu.state.lock:
-            registry = self.emu.state.parent(args["rg"], args["reg"])
+            registry = self.emu.state.parent(args["rg"], args["reg"], args["sub"])
             replica = self.emu.state.replica(registry, args["name"])
             return self._send(200, replica.body(registry.id(args["sub"]), now))
 
@@ -380,15 +382,17 @@ class Handler(JsonHandler):
         return self._send(status, payload, self._async_headers(rid, op) if status == 201 else None)
 
     def put_replication(self, args, query, body, now):
-        written = self.emu.state.put_replication(args["rg"], args["reg"], args["name"], body or {}, now)
+        written = self.emu.state.put_replication(args["rg"], args["reg"], args["name"], body or {}, now,
+                                                 sub=args["sub"])
         return self._answer_write(args, *written, now)
 
     def patch_replication(self, args, query, body, now):
-        written = self.emu.state.patch_replication(args["rg"], args["reg"], args["name"], body or {}, now)
+        written = self.emu.state.patch_replication(args["rg"], args["reg"], args["name"], body or {}, now,
+                                                   sub=args["sub"])
         return self._answer_write(args, *written, now)
 
     def delete_replication(self, args, query, body, now):
-        op = self.emu.state.delete_replication(args["rg"], args["reg"], args["name"], now)
+        op = self.emu.state.delete_replication(args["rg"], args["reg"], args["name"], now, sub=args["sub"])
         if op is None:
             return self._send(204)
         if op.status == "Succeeded":

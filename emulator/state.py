@@ -14,6 +14,10 @@ from .regions import REGION_NAMES
 
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-00000000e001"
 SUBSCRIPTION_NAME = "Emulated Subscription"
+# a second subscription in the same tenant, with registries of its own (fleet files span subscriptions)
+SECOND_SUBSCRIPTION_ID = "00000000-0000-0000-0000-00000000e002"
+SECOND_SUBSCRIPTION_NAME = "Emulated Subscription 2"
+SUBSCRIPTIONS = {SUBSCRIPTION_ID: SUBSCRIPTION_NAME, SECOND_SUBSCRIPTION_ID: SECOND_SUBSCRIPTION_NAME}
 TENANT_ID = "00000000-0000-0000-0000-00000000a001"
 RP = "Microsoft.ContainerRegistry"
 USER = "test@example.com"
@@ -27,6 +31,11 @@ SEED_REGISTRIES = [
     ("prod-rg", "prodpremium", "Premium", "eastus"),
     ("prod-rg", "prodpremium2", "Premium", "westeurope"),
     ("eu-rg", "eupremium", "Premium", "northeurope"),
+]
+SECOND_SEED_REGISTRIES = [
+    ("team-rg", "teampremium", "Premium", "eastus"),
+    ("team-rg", "teampremium2", "Premium", "uksouth"),
+    ("team-rg", "teamstandard", "Standard", "westus"),
 ]
 
 
@@ -46,8 +55,9 @@ class ArmError(Exception):
 
 
 class Registry:
-    def __init__(self, group, name, sku, location, created, home_replica_name=None):
+    def __init__(self, group, name, sku, location, created, home_replica_name=None, subscription=SUBSCRIPTION_ID):
         self.group, self.name, self.sku, self.location, self.created = group, name, sku, location, created
+        self.subscription = subscription
         self.home_replica_name = home_replica_name or location  # Azure names it after the region
         self.replicas = {}  # lower-case name -> Replica
         self.sku_history = [(created, sku)]  # for the lagging resources query
@@ -98,8 +108,9 @@ class Registry:
                 view = replicas
         return view
 
-    def id(self, sub):
-        return "/subscriptions/{}/resourceGroups/{}/providers/{}/registries/{}".format(sub, self.group, RP, self.name)
+    def id(self, sub=None):
+        return "/subscriptions/{}/resourceGroups/{}/providers/{}/registries/{}".format(
+            sub or self.subscription, self.group, RP, self.name)
 
     def resource(self, sub, sku=None):
         sku = sku or self.sku
@@ -195,21 +206,34 @@ class ArmState:
     def reset(self, extra_registries=0):
         with self.lock:
             now = self.clock()
-            self.registries = {}  # (group lower, name lower) -> Registry
+            self.registries = {}  # (subscription, group lower, name lower) -> Registry
             self.operations = {}
             self.transient_used = {}  # region -> transient failures already handed out
             for group, name, sku, location in SEED_REGISTRIES:
                 self.add_registry(group, name, sku, location, now)
+            for group, name, sku, location in SECOND_SEED_REGISTRIES:
+                self.add_registry(group, name, sku, location, now, sub=SECOND_SUBSCRIPTION_ID)
             for i in range(extra_registries):
                 self.add_registry("bulk-rg-{:02d}".format(i % 40), "bulkreg{:05d}".format(i), "Standard",
                                   REGION_NAMES[i % len(REGION_NAMES)], now)
 
-    def add_registry(self, group, name, sku, location, now=None, home_replica_name=None):
+    def add_registry(self, group, name, sku, location, now=None, home_replica_name=None, sub=SUBSCRIPTION_ID):
         with self.lock:
             registry = Registry(group, name, sku, location, now if now is not None else self.clock(),
-                                home_replica_name)
-            self.registries[(group.lower(), name.lower())] = registry
+                                home_replica_name, sub.lower())
+            self.registries[(sub.lower(), group.lower(), name.lower())] = registry
             return registry
+
+    def move_registry(self, name, group, sub=SUBSCRIPTION_ID):
+        """The registry (found by name) now lives in `group` (a test of stale cached groups)."""
+        with self.lock:
+            registry = self.registry_by_name(name)
+            del self.registries[(registry.subscription, registry.group.lower(), registry.name.lower())]
+            registry.group = group
+            self.registries[(sub.lower(), group.lower(), registry.name.lower())] = registry
+
+    def in_subscription(self, sub):
+        return [r for (s, _, _), r in self.registries.items() if s == sub.lower()]
 
     # --- time -------------------------------------------------------------------------------
     def advance(self):
@@ -249,22 +273,22 @@ class ArmState:
         op.registry.snapshot(now)
 
     # --- lookups ------------------------------------------------------------------------------
-    def registry(self, group, name):
-        registry = self.registries.get((group.lower(), name.lower()))
+    def registry(self, group, name, sub=SUBSCRIPTION_ID):
+        registry = self.registries.get((sub.lower(), group.lower(), name.lower()))
         if registry is None:
-            if group.lower() not in self.groups():
+            if group.lower() not in self.groups(sub):
                 raise ArmError(404, "ResourceGroupNotFound", "Resource group '{}' could not be found.".format(group))
             raise ArmError(404, "ResourceNotFound",
                            "The Resource '{}/registries/{}' under resource group '{}' was not found. For more "
                            "details please go to https://aka.ms/ARMResourceNotFoundFix".format(RP, name, group))
         return registry
 
-    def groups(self):
-        return {g for g, _ in self.registries} | {"empty-rg"}
+    def groups(self, sub=SUBSCRIPTION_ID):
+        return {g for s, g, _ in self.registries if s == sub.lower()} | {"empty-rg"}
 
-    def parent(self, group, name):
+    def parent(self, group, name, sub=SUBSCRIPTION_ID):
         try:
-            return self.registry(group, name)
+            return self.registry(group, name, sub)
         except ArmError as err:
             if err.code == "ResourceNotFound":
                 raise ArmError(404, "ParentResourceNotFound",
@@ -339,9 +363,9 @@ class ArmState:
                                "Another operation ({} of replication '{}') is in progress on registry '{}'. Retry "
                                "when it has finished.".format(op.kind, op.replica_name, registry.name))
 
-    def put_replication(self, group, registry_name, name, body, now):
+    def put_replication(self, group, registry_name, name, body, now, sub=SUBSCRIPTION_ID):
         with self.lock:
-            registry = self.parent(group, registry_name)
+            registry = self.parent(group, registry_name, sub)
             location = "".join(str((body or {}).get("location") or "").split()).lower()
             if not location:
                 raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
@@ -376,9 +400,9 @@ class ArmState:
             op = self._start("create", registry, replica.name, location, now)
             return registry, replica, op
 
-    def patch_replication(self, group, registry_name, name, body, now):
+    def patch_replication(self, group, registry_name, name, body, now, sub=SUBSCRIPTION_ID):
         with self.lock:
-            registry = self.parent(group, registry_name)
+            registry = self.parent(group, registry_name, sub)
             replica = self.replica(registry, name)
             self._busy(registry, name)
             props = (body or {}).get("properties") or {}
@@ -391,9 +415,9 @@ class ArmState:
             op = self._start("update", registry, replica.name, replica.location, now)
             return registry, replica, op
 
-    def delete_replication(self, group, registry_name, name, now):
+    def delete_replication(self, group, registry_name, name, now, sub=SUBSCRIPTION_ID):
         with self.lock:
-            registry = self.parent(group, registry_name)
+            registry = self.parent(group, registry_name, sub)
             replica = registry.replicas.get(name.lower())
             if replica is None:
                 return None
@@ -402,10 +426,10 @@ class ArmState:
             replica.modified = now
             return self._start("delete", registry, replica.name, replica.location, now)
 
-    def patch_registry(self, group, name, body, now):
+    def patch_registry(self, group, name, body, now, sub=SUBSCRIPTION_ID):
         """`az acr update`: the SKU and regional endpoints; answers at once like Azure."""
         with self.lock:
-            registry = self.registry(group, name)
+            registry = self.registry(group, name, sub)
             sku = ((body or {}).get("sku") or {}).get("name")
             if sku:
                 if sku not in ("Basic", "Standard", "Premium"):

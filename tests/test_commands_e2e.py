@@ -177,10 +177,7 @@ def test_group_lookup_is_cached_and_dropped_on_404(az, emu):
     az("acr replication list {}".format(REG))
     assert len(emu.requests()) == 1  # group remembered
     # the registry "moves" to another group: the cached group 404s, is dropped, and the lookup runs again
-    state = emu.emulator.state
-    registry = state.registries.pop(("demo-rg", "demopremium"))
-    registry.group = "prod-rg"
-    state.registries[("prod-rg", "demopremium")] = registry
+    emu.emulator.state.move_registry("demopremium", "prod-rg")
     emu.emulator.clear_log()
     assert az("acr replication list {}".format(REG)).json == []
     assert [e["status"] for e in emu.requests()] == [404, 200, 200]

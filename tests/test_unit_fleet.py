@@ -1,0 +1,93 @@
+"""Unit tests for fleet sync without az or HTTP: the desired-state file (every check, with its line),
+the per-registry bundle it becomes, and the fleet's table."""
+import pytest
+
+from azext_acr_replication._format import plan_table
+from azext_acr_replication.fleet_file import FleetFileError, load
+
+
+def problems(text, resolve=None):
+    with pytest.raises(FleetFileError) as caught:
+        load(text, resolve)
+    return caught.value.problems
+
+
+def test_a_full_entry_becomes_the_bundle_sync_plans_from():
+    entries = load("""
+registries:
+  - name: contosoprod.azurecr.io
+    resourceGroup: prod-rg
+    subscription: prod
+    locations: [Japan East, eastus]
+    globalEndpointRouting: {eastus: false}
+    zoneRedundancy: enabled
+    tags: {team: platform, tier: 1, on: true}
+    prune: true
+""", resolve_subscription=lambda value: "0000-prod" if value == "prod" else None)
+    entry = entries[0]
+    assert (entry.name, entry.line, entry.locations) == ("contosoprod", 3, ["japaneast", "eastus"])
+    desired = entry.desired(default_prune=False)
+    assert desired.resource_group == "prod-rg" and desired.subscription == "0000-prod"
+    assert desired.zone_redundancy == "Enabled" and desired.tags == {"team": "platform", "tier": "1", "on": "true"}
+    assert desired.prune is True
+    wanted = {w.location: w.region_endpoint_enabled for w in desired.wanted()}
+    assert wanted == {"japaneast": None, "eastus": False}  # per region; omitted means leave it as it is
+
+
+def test_prune_falls_back_to_the_flag_and_routing_can_be_one_value():
+    entry = load("registries:\n  - name: abcde\n    locations: [eastus]\n    globalEndpointRouting: false\n")[0]
+    assert entry.desired(default_prune=True).prune is True
+    assert [w.region_endpoint_enabled for w in entry.desired().wanted()] == [False]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("registries:\n  - name: abcde\n    locations: [eastus]\n    colour: blue\n",
+     "line 4: registries[0].colour: unknown key."),
+    ("registries:\n  - name: abcde\n    locations: [eastus]\n    tag: {a: b}\n",
+     "Did you mean 'tags'?"),
+    ("registries:\n  - name: abcde\n    locations: [eastus]\n    name: fghij\n",
+     "line 4: registries[0].name: given twice."),
+    ("registries:\n  - name: abc\n    locations: [eastus]\n", "'abc' is not a registry name"),
+    ("registries:\n  - name: 12345\n    locations: [eastus]\n", "name must be a non-empty string, got 12345"),
+    ("registries:\n  - name: abcde\n", "line 2: registries[0]: 'locations' is required"),
+    ("registries:\n  - name: abcde\n    locations: [eastus, East US]\n", "'eastus' is listed twice"),
+    ("registries:\n  - name: abcde\n    locations: [eastus]\n    globalEndpointRouting: {uksouth: true}\n",
+     "'uksouth' is not in this registry's locations."),
+    ("registries:\n  - name: abcde\n    locations: [eastus]\n    globalEndpointRouting: [eastus]\n",
+     "must be true/false, or per region"),
+    ("registries:\n  - name: abcde\n    locations: [eastus]\n    tags: [a]\n", "must be a mapping like"),
+    ("registries:\n  - name: abcde\n    locations: [eastus]\n    prune: 1\n", "prune: must be true or false"),
+    ("registries:\n  - abcde\n", "a registry is a mapping"),
+    ("registries: []\n", "registries: must be a non-empty list"),
+    ("- name: abcde\n", "the file needs 'registries:'"),
+])
+def test_each_problem_is_found_with_its_line(text, expected):
+    assert any(expected in problem for problem in problems(text)), problems(text)
+
+
+def test_all_problems_are_listed_in_line_order():
+    found = problems("registries:\n  - name: abc\n    locations: [atlantis]\n  - name: abcde\n    locations: x\n")
+    assert [p.split(":")[0] for p in found] == ["line 2", "line 3", "line 5"]
+
+
+def test_unknown_subscription_is_a_problem_when_it_can_be_checked():
+    text = "registries:\n  - name: abcde\n    subscription: nope\n    locations: [eastus]\n"
+    assert "line 3: registries[0].subscription: 'nope' is none of the subscriptions" in problems(
+        text, lambda value: None)[0]
+    assert load(text)[0].subscription == "nope"  # without a resolver it is taken as given
+
+
+def test_same_registry_in_two_subscriptions_is_allowed_twice_in_one_is_not():
+    text = ("registries:\n  - name: abcde\n    subscription: a\n    locations: []\n"
+            "  - name: abcde\n    subscription: b\n    locations: []\n")
+    assert len(load(text, lambda value: value)) == 2
+    assert "listed twice (also line 2)" in problems(text.replace("subscription: b", "subscription: a"))[0]
+
+
+def test_fleet_table_has_a_registry_column_and_a_row_for_a_failed_registry():
+    result = [{"registry": "abcde", "actions": [{"action": "create", "name": "eastus", "location": "eastus",
+                                                  "reason": "missing", "result": "succeeded"}]},
+              {"registry": "fghij", "actions": [], "error": "Registry 'fghij' was not found."}]
+    rows = plan_table(result)
+    assert list(rows[0]) == ["REGISTRY", "ACTION", "NAME", "LOCATION", "REASON", "RESULT"]
+    assert rows[0]["REGISTRY"] == "abcde" and rows[1]["RESULT"] == "failed" and "not found" in rows[1]["REASON"]
