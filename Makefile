@@ -7,6 +7,8 @@ AZ_SAFE_ENV := AZURE_CORE_COLLECT_TELEMETRY=false AZURE_CORE_SURVEY_MESSAGE=fals
 	AZURE_CONFIG_DIR=$(CURDIR)/.local/azure AZURE_EXTENSION_DIR=$(CURDIR)/.local/extensions
 
 COMPAT_CLI ?= 2.75.0
+# the end-to-end tests mostly wait (on LROs, polls, the az process): 4 workers, each with its own emulator
+WORKERS ?= 4
 COMPAT_VENV ?= .venv-compat
 
 .PHONY: venv wheel release test unit compat demo bench bench-status bench-fleet lint clean
@@ -28,7 +30,7 @@ release: wheel
 	$(PY) -m tools.release $(if $(DOWNLOAD_URL_BASE),--download-url-base $(DOWNLOAD_URL_BASE))
 
 test: wheel
-	$(AZ_SAFE_ENV) $(PY) -m pytest tests -q -p no:cacheprovider
+	$(AZ_SAFE_ENV) $(PY) -m pytest tests -q -p no:cacheprovider -n $(WORKERS)
 
 unit: venv
 	$(PY) -m pytest tests/test_unit.py tests/test_unit_hardening.py tests/test_unit_status.py tests/test_unit_fleet.py tests/test_command_metadata.py -q -p no:cacheprovider
@@ -36,8 +38,9 @@ unit: venv
 # the oldest azure-cli we claim (azext.minCliCoreVersion): the end-to-end suites against its az
 compat: wheel $(COMPAT_VENV)/.installed
 	$(AZ_SAFE_ENV) ACR_REPLICATION_AZ=$(CURDIR)/$(COMPAT_VENV)/bin/az $(PY) -m pytest -q -p no:cacheprovider \
-		tests/test_commands_e2e.py tests/test_ci_features_e2e.py tests/test_hardening_e2e.py tests/test_status_e2e.py \
-		tests/test_cli_parity.py tests/test_dropin_e2e.py tests/test_release_e2e.py
+		-n $(WORKERS) tests/test_commands_e2e.py tests/test_ci_features_e2e.py tests/test_hardening_e2e.py \
+		tests/test_status_e2e.py tests/test_cli_parity.py tests/test_dropin_e2e.py tests/test_release_e2e.py \
+		tests/test_fleet_e2e.py
 
 $(COMPAT_VENV)/.installed:
 	python3 -m venv $(COMPAT_VENV)

@@ -18,6 +18,7 @@ Every problem is reported, each with its line and path (`desired.yaml:7: registr
 """
 import difflib
 
+from azext_acr_replication.errors import ReplicationError
 from azext_acr_replication.names import REGISTRY_NAME, closest_regions, did_you_mean, normalize_location
 from azext_acr_replication.regions import AZURE_REGIONS
 
@@ -26,7 +27,7 @@ KEYS = ('name', 'resourceGroup', 'subscription', 'locations', 'globalEndpointRou
 ZONES = {'enabled': 'Enabled', 'disabled': 'Disabled'}
 
 
-class FleetFileError(ValueError):
+class FleetFileError(ReplicationError):
     """The file cannot be used; .problems lists every reason, each on its own line."""
 
     def __init__(self, problems):

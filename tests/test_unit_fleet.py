@@ -85,8 +85,8 @@ def test_same_registry_in_two_subscriptions_is_allowed_twice_in_one_is_not():
 
 
 def test_fleet_table_has_a_registry_column_and_a_row_for_a_failed_registry():
-    result = [{"registry": "abcde", "actions": [{"action": "create", "name": "eastus", "location": "eastus",
-                                                  "reason": "missing", "result": "succeeded"}]},
+    action = {"action": "create", "name": "eastus", "location": "eastus", "reason": "missing", "result": "succeeded"}
+    result = [{"registry": "abcde", "actions": [action]},
               {"registry": "fghij", "actions": [], "error": "Registry 'fghij' was not found."}]
     rows = plan_table(result)
     assert list(rows[0]) == ["REGISTRY", "ACTION", "NAME", "LOCATION", "REASON", "RESULT"]
