@@ -33,15 +33,7 @@ def write_self_signed(directory):
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
         .sign(key, hashes.SHA256())
     )
-    os.makedirs(directory, exist_ok=True)
-    cert_path = os.path.join(directory, "cert.pem")
-    key_path = os.path.join(directory, "key.pem")
-    with open(cert_path, "wb") as f:
-        f.write(cert.public_bytes(serialization.Encoding.PEM))
-    with open(key_path, "wb") as f:
-        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                  serialization.NoEncryption()))
-    return cert_path, key_path
+    return _write(directory, "cert.pem", "key.pem", cert, key)
 
 
 def write_leaf(ca_cert_path, ca_key_path, directory, dns_names):
@@ -69,9 +61,13 @@ def write_leaf(ca_cert_path, ca_key_path, directory, dns_names):
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
+    return _write(directory, "leaf.pem", "leaf-key.pem", cert, key)
+
+
+def _write(directory, cert_name, key_name, cert, key):
     os.makedirs(directory, exist_ok=True)
-    cert_path = os.path.join(directory, "leaf.pem")
-    key_path = os.path.join(directory, "leaf-key.pem")
+    cert_path = os.path.join(directory, cert_name)
+    key_path = os.path.join(directory, key_name)
     with open(cert_path, "wb") as f:
         f.write(cert.public_bytes(serialization.Encoding.PEM))
     with open(key_path, "wb") as f:

@@ -31,15 +31,6 @@ class RegistryHandler(JsonHandler):
         self.host = host
         super().__init__(request, client_address, server)
 
-    def do_GET(self):  # noqa: N802 (http.server's names)
-        self._handle("GET")
-
-    def do_HEAD(self):  # noqa: N802
-        self._handle("HEAD")
-
-    def do_POST(self):  # noqa: N802
-        self._handle("POST")
-
     def _errors(self, status, code, message, detail=None, headers=None, head_only=False):
         error = {"code": code, "message": message}
         if detail is not None:
@@ -65,16 +56,13 @@ class RegistryHandler(JsonHandler):
             time.sleep(latency)
         if self.host in self.emu.controls["down_endpoints"]:
             return self._drop()  # went down while a tunnel was open
-        fault = self.emu.controls.match_fault(method, path, self.host)
-        if fault is not None and fault.delay:
-            time.sleep(fault.delay)
-            fault = None if fault.status == 200 else fault
+        fault = self._take_fault(method, path, self.host)
         if fault is not None:
             if fault.status == 0:
                 return self._drop()
             code, message = error_for(fault)
-            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-            return self._errors(fault.status, code.upper(), message, headers=headers, head_only=method == "HEAD")
+            return self._errors(fault.status, code.upper(), message, headers=self._fault_headers(fault),
+                                head_only=method == "HEAD")
         endpoint = self.emu.state.endpoint(self.host)
         if endpoint is None:
             return self._errors(404, "NOT_FOUND", "No registry is served at {}.".format(self.host))

@@ -114,6 +114,41 @@ class JsonHandler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
+    def _handle(self, method):
+        raise NotImplementedError
+
+    def _take_fault(self, method, path, host):
+        """The injected fault for this request, or None; a fault with a delay holds the request first
+        (and with status 200 then lets it through)."""
+        fault = self.emu.controls.match_fault(method, path, host)
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)
+            fault = None if fault.status == 200 else fault
+        return fault
+
+    @staticmethod
+    def _fault_headers(fault):
+        return {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+
+    # http.server's names; each front has its own _handle
+    def do_GET(self):  # noqa: N802
+        self._handle("GET")
+
+    def do_HEAD(self):  # noqa: N802
+        self._handle("HEAD")
+
+    def do_PUT(self):  # noqa: N802
+        self._handle("PUT")
+
+    def do_PATCH(self):  # noqa: N802
+        self._handle("PATCH")
+
+    def do_DELETE(self):  # noqa: N802
+        self._handle("DELETE")
+
+    def do_POST(self):  # noqa: N802
+        self._handle("POST")
+
 
 class Handler(JsonHandler):
     # --- plumbing -----------------------------------------------------------------------------
@@ -141,21 +176,6 @@ class Handler(JsonHandler):
             self.emu.record({"method": method, "path": path, "query": parsed.query, "status": self._status,
                              "start": started, "seconds": round(time.time() - started, 4),
                              "policy": self.headers.get("x-ms-policy-external-evaluations")})
-
-    def do_GET(self):  # noqa: N802 (http.server's names)
-        self._handle("GET")
-
-    def do_PUT(self):  # noqa: N802
-        self._handle("PUT")
-
-    def do_PATCH(self):  # noqa: N802
-        self._handle("PATCH")
-
-    def do_DELETE(self):  # noqa: N802
-        self._handle("DELETE")
-
-    def do_POST(self):  # noqa: N802
-        self._handle("POST")
 
     # --- admin (loopback test control, not part of ARM) ----------------------------------------
     def _admin(self, method, path, raw):
@@ -202,15 +222,12 @@ class Handler(JsonHandler):
             return self._send(200, self._metadata())
         if self._identity(method, path, raw):
             return None
-        fault = self.emu.controls.match_fault(method, path, self.headers.get("Host") or "")
-        if fault is not None and fault.delay:
-            time.sleep(fault.delay)  # a request that hangs on the wire, then answers as below
-            fault = None if fault.status == 200 else fault
+        fault = self._take_fault(method, path, self.headers.get("Host") or "")
         if fault is not None:
             if fault.status == 0:
                 return self._drop()
             code, message = error_for(fault)
-            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            headers = self._fault_headers(fault)
             if fault.status == 401:
                 headers["WWW-Authenticate"] = 'Bearer authorization_uri="{}/{}", error="invalid_token"'.format(
                     self._base(), TENANT_ID)
