@@ -91,17 +91,23 @@ examples:
 
 helps['acr replication sync'] = """
 type: command
-short-summary: Make a registry's replicas match a list of regions.
+short-summary: Make a registry's replicas (or a fleet's, with --file) match a list of regions.
 long-summary: >
-    Plans first: create missing regions, recreate Failed replicas, update drifted routing or tags,
-    and (only with --prune) delete replicas in unlisted regions. The home replica is never touched.
-    Prints the plan (table or JSON) and applies it in parallel unless --dry-run. Nothing to do means
-    no write calls and exit code 0.
+    Plans first: create missing regions, recreate Failed replicas (keeping their settings), update
+    drifted routing or tags, and (only with --prune) delete replicas in unlisted regions. The home
+    replica is never touched. Prints the plan (table or JSON) and applies it in parallel unless
+    --dry-run. Nothing to do means no write calls and exit code 0.
+    With --file, a desired-state file (YAML or JSON) lists many registries, across resource groups
+    and subscriptions: the whole file is checked before any ARM call (every problem with its line,
+    exit code 2), every registry is planned, one plan is printed, and every write is applied in
+    parallel. A registry that fails is reported and the others go ahead (exit code 1).
 examples:
   - name: Show what would change, without changing anything.
     text: az acr replication sync -r myregistry -l japaneast eastus --dry-run -o table
   - name: Make the replicas exactly japaneast and eastus, routing on, and wait for the data.
     text: az acr replication sync -r myregistry -l japaneast eastus --global-endpoint-routing true --prune --wait-ready
+  - name: Review the plan for every registry in a desired-state file, then apply it.
+    text: az acr replication sync --file fleet.yaml --dry-run -o table && az acr replication sync --file fleet.yaml --prune
 """
 
 helps['acr replication status'] = """
