@@ -208,8 +208,8 @@ def test_real_failed_lro_is_not_retried(az, emu):
 
 def test_list_lagging_behind_get_does_not_recreate_a_healthy_replica(az, emu):
     fail_eastus(az, emu)
-    time.sleep(5)
-    emu.knobs(list_lag_seconds=4)  # the list shows eastus Failed for 4 s after the repair below
+    time.sleep(8)
+    emu.knobs(list_lag_seconds=7)  # the list shows eastus Failed for 7 s after the repair below
     put = call(emu, "PUT", registry_path() + "/replications/eastus", {"location": "eastus"})
     assert put.status == 201  # repaired behind the list's back
     time.sleep(0.4)
@@ -223,8 +223,8 @@ def test_list_lagging_behind_get_does_not_recreate_a_healthy_replica(az, emu):
 def test_list_lagging_behind_get_does_not_delete_what_is_gone(az, emu):
     emu.knobs(operation_seconds=0)
     az("acr replication create {} -l eastus uksouth".format(REG))
-    time.sleep(1.2)
-    emu.knobs(list_lag_seconds=1)
+    time.sleep(7)
+    emu.knobs(list_lag_seconds=6)  # the list still shows uksouth for 6 s after the delete below
     az("acr replication delete -n uksouth {} --yes".format(REG))
     emu.emulator.clear_log()
     result = az("acr replication sync {} -l eastus --prune".format(REG)).json
