@@ -9,10 +9,16 @@
 RETRY = {'retry_total': 6, 'retry_backoff_factor': 0.5, 'retry_backoff_max': 8}
 
 
-def cf_acr(cli_ctx, *_):
+def registry_client(cli_ctx, subscription_id=None):
+    """The registry management client, bounded retries; another subscription's for fleet sync."""
     from azure.cli.core.commands.client_factory import get_mgmt_service_client
     from azure.cli.core.profiles import ResourceType
-    return get_mgmt_service_client(cli_ctx, ResourceType.MGMT_CONTAINERREGISTRY, **RETRY)
+    return get_mgmt_service_client(cli_ctx, ResourceType.MGMT_CONTAINERREGISTRY, subscription_id=subscription_id,
+                                   **RETRY)
+
+
+def cf_acr(cli_ctx, *_):
+    return registry_client(cli_ctx)
 
 
 def arm_getter(client, resource_manager):

@@ -14,11 +14,15 @@ class ArgumentError(ValueError):
     """A bad argument: exit code 2."""
 
 
+def _login_server_suffix(cmd):
+    return getattr(cmd.cli_ctx.cloud.suffixes, 'acr_login_server_endpoint', None) or '.azurecr.io'
+
+
 def validate_registry_name(cmd, namespace):
     name = namespace.registry_name
     if name is None:
         return
-    suffix = getattr(cmd.cli_ctx.cloud.suffixes, 'acr_login_server_endpoint', None) or '.azurecr.io'
+    suffix = _login_server_suffix(cmd)
     if name.lower().endswith(suffix.lower()):
         name = name[:-len(suffix)]
         namespace.registry_name = name
@@ -108,8 +112,7 @@ def validate_images(cmd, namespace):
     values = getattr(namespace, 'image', None)
     if not values:
         return
-    suffix = getattr(cmd.cli_ctx.cloud.suffixes, 'acr_login_server_endpoint', None) or '.azurecr.io'
-    login_server = f'{namespace.registry_name}{suffix}' if namespace.registry_name else None
+    login_server = f'{namespace.registry_name}{_login_server_suffix(cmd)}' if namespace.registry_name else None
     images = []
     for value in values:
         for part in value.split(','):

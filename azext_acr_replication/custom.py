@@ -71,18 +71,14 @@ def acr_replication_wait(cmd, client, replication_name, registry_name, resource_
                          timeout=3600, interval=30):
     from azext_acr_replication import waiting
     from azext_acr_replication.arm_values import state_of
-    from azext_acr_replication.registry_lookup import is_not_found
+    from azext_acr_replication.registry_lookup import none_if_not_found
     description, predicate = waiting.condition_for(created, updated, deleted, exists, ready, custom)
     lookup = _lookup(cmd, client)
     ref = lookup.find(registry_name, resource_group_name)
 
     def get():
-        try:
-            return lookup.call(ref, lambda group: client.replications.get(group, ref.name, replication_name))
-        except Exception as error:  # pylint: disable=broad-except
-            if is_not_found(error):
-                return None
-            raise
+        return none_if_not_found(
+            lambda: lookup.call(ref, lambda group: client.replications.get(group, ref.name, replication_name)))
     progress = _progress(cmd)
     try:
         waiting.wait_for(get, description, predicate, timeout, interval,
@@ -197,13 +193,11 @@ def _refuse_home_replica(lookup, client, ref, replication_name):
     """The home replica is the one in the registry's home region, whatever its name; a cached home region
     only decides a refusal after a registry GET confirms it."""
     from azure.cli.core.azclierror import InvalidArgumentValueError
-    from azext_acr_replication.registry_lookup import is_not_found
-    try:
-        replica = lookup.call(ref, lambda group: client.replications.get(group, ref.name, replication_name))
-    except Exception as error:  # pylint: disable=broad-except
-        if is_not_found(error):
-            return  # nothing to protect; the DELETE answers as the built-in's does
-        raise
+    from azext_acr_replication.registry_lookup import none_if_not_found
+    replica = none_if_not_found(
+        lambda: lookup.call(ref, lambda group: client.replications.get(group, ref.name, replication_name)))
+    if replica is None:
+        return  # nothing to protect; the DELETE answers as the built-in's does
     if ref.source != 'registry' and (not ref.location or ref.location == replica.location):
         ref = lookup.refresh(ref)
     if replica.location == ref.location:
@@ -216,14 +210,11 @@ def _refuse_home_replica(lookup, client, ref, replication_name):
 # --- status ---------------------------------------------------------------------------------------
 def acr_replication_status(cmd, client, registry_name, resource_group_name=None, image=None, wait=False,
                            timeout=None):
-    from azure.cli.core.commands.client_factory import get_subscription_id
     from azext_acr_replication import replica_status
-    from azext_acr_replication._client_factory import arm_getter
     lookup = _lookup(cmd, client)
     ref = lookup.find(registry_name, resource_group_name)
-    get = arm_getter(client, cmd.cli_ctx.cloud.endpoints.resource_manager)
-    subscription = get_subscription_id(cmd.cli_ctx)
-    registry = lookup.call(ref, lambda group: get(replica_status.registry_url(subscription, group, ref.name)))
+    registry = lookup.call(ref, lambda group: lookup.arm_get(
+        replica_status.registry_url(lookup.subscription, group, ref.name)))
     replicas = lookup.call(ref, lambda group: list(client.replications.list(group, ref.name)))
     if not image:
         return replica_status.replica_rows(registry, replicas)

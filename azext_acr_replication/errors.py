@@ -41,14 +41,18 @@ def is_transient_failure(error):
     return lro_failed(error) and 'retry later' in describe(error).lower()
 
 
-def retry_after(error):
-    """Seconds from a Retry-After header on the error's response, or None."""
-    response = getattr(error, 'response', None)
-    value = getattr(response, 'headers', {}).get('Retry-After') if response is not None else None
+def retry_after_seconds(headers):
+    """Seconds from a Retry-After header (delay-seconds form), or None."""
+    value = (headers or {}).get('Retry-After')
     try:
         return max(0.0, float(value)) if value is not None else None
     except (TypeError, ValueError):
         return None
+
+
+def retry_after(error):
+    """Seconds from a Retry-After header on the error's response, or None."""
+    return retry_after_seconds(getattr(getattr(error, 'response', None), 'headers', None))
 
 
 def auth_hint(error):

@@ -51,9 +51,7 @@ def _message(error):
     """One line for a registry's failure: the azclierror's text, or ARM's code and message."""
     from azure.cli.core.azclierror import AzCLIError
     if isinstance(error, AzCLIError):
-        text = str(error.error_msg if hasattr(error, 'error_msg') else error)
-        recommendation = getattr(error, 'recommendations', None)
-        return text + (' ' + ' '.join(recommendation) if recommendation else '')
+        return ' '.join([str(error.error_msg)] + list(error.recommendations))
     return describe(error)
 
 

@@ -21,14 +21,6 @@ def resolve_subscription(cli_ctx):
     return resolve
 
 
-def _client_for(cli_ctx, subscription):
-    from azure.cli.core.commands.client_factory import get_mgmt_service_client
-    from azure.cli.core.profiles import ResourceType
-    from azext_acr_replication._client_factory import RETRY
-    return get_mgmt_service_client(cli_ctx, ResourceType.MGMT_CONTAINERREGISTRY, subscription_id=subscription,
-                                   **RETRY)
-
-
 def exit_after_output(cli_ctx, message):
     """Let azure-cli print the result (-o, --query as usual), then end with `message` and exit code 1.
 
@@ -45,12 +37,13 @@ def exit_after_output(cli_ctx, message):
 def sync_file(cmd, client, entries, options, *, prune=False, context_for=None):
     """entries: the checked FleetEntry list (the validator read the file); options: a RunOptions."""
     from azure.cli.core.commands.client_factory import get_subscription_id
+    from azext_acr_replication._client_factory import registry_client
     current = get_subscription_id(cmd.cli_ctx).lower()
     items = [FleetItem(entry.desired(prune, entry.subscription or current), entry.subscription or current)
              for entry in entries]
     contexts = {}
     for subscription in {item.subscription for item in items}:
-        sub_client = client if subscription == current else _client_for(cmd.cli_ctx, subscription)
+        sub_client = client if subscription == current else registry_client(cmd.cli_ctx, subscription)
         contexts[subscription] = context_for(sub_client, subscription)
     progress = cmd.cli_ctx.get_progress_controller()
     sync_fleet(contexts, items, options, progress)

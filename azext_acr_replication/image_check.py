@@ -10,10 +10,10 @@ from knack.log import get_logger
 
 from azext_acr_replication import replica_status
 from azext_acr_replication.image_status import Watch
+from azext_acr_replication.waiting import DEFAULT_TIMEOUT
 
 logger = get_logger(__name__)
 
-DEFAULT_TIMEOUT = 3600
 ACR_AUDIENCE = 'https://containerregistry.azure.net'
 
 

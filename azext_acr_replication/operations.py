@@ -15,7 +15,7 @@ from azext_acr_replication import plan as planning
 from azext_acr_replication.arm_values import provisioning_state
 from azext_acr_replication.errors import (RETRY_PATCH, auth_hint, describe, is_conflict, is_transient_failure,
                                           lro_failed, retry_after)
-from azext_acr_replication.polling import AdaptivePolling, Backoff
+from azext_acr_replication.polling import AdaptivePolling
 from azext_acr_replication.runner import run_parallel, watch_poller
 
 logger = get_logger(__name__)
@@ -111,13 +111,8 @@ class Executor:
 
     def _get(self, name):
         """The replica as a GET sees it now, or None (404). The list can lag behind a GET."""
-        from azext_acr_replication.registry_lookup import is_not_found
-        try:
-            return self.client.get(self.group, self.registry, name)
-        except Exception as error:  # pylint: disable=broad-except
-            if is_not_found(error):
-                return None
-            raise
+        from azext_acr_replication.registry_lookup import none_if_not_found
+        return none_if_not_found(lambda: self.client.get(self.group, self.registry, name))
 
     def create(self, action, outcome, after_delete=False):
         want = action.wanted
@@ -170,16 +165,18 @@ class Executor:
 
     def _wait_gone(self, action, outcome):
         """After the delete LRO ends, a GET can still see the replica for a while: create only once it is 404."""
-        deadline = self.patience.clock() + self.patience.gone_timeout
-        backoff = Backoff(first=1.0, factor=1.5, cap=10.0)
-        while self._get(action.name) is not None:
-            left = deadline - self.patience.clock()
-            if left <= 0:
-                from azext_acr_replication.errors import ReplicationError
-                raise ReplicationError(f"Replication '{action.name}' was deleted but a GET still shows it after "
-                                       f"{self.patience.gone_timeout} s; run the command again later.")
+        from azext_acr_replication import waiting
+        from azext_acr_replication.errors import ReplicationError
+        description, gone = waiting.condition_for(deleted=True)
+
+        def still_there(_):
             outcome.state = 'waiting until deleted'
-            self.patience.sleep(min(backoff.next(), left))
+        try:
+            waiting.wait_for(lambda: self._get(action.name), description, gone, self.patience.gone_timeout, 10,
+                             clock=self.patience.clock, sleep=self.patience.sleep, on_progress=still_there)
+        except waiting.WaitTimeout:
+            raise ReplicationError(f"Replication '{action.name}' was deleted but a GET still shows it after "
+                                   f"{self.patience.gone_timeout} s; run the command again later.") from None
 
     def __call__(self, action, outcome):
         return {planning.CREATE: self.create, planning.UPDATE: self.update, planning.DELETE: self.delete,

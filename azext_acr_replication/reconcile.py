@@ -14,7 +14,6 @@ from azext_acr_replication.operations import PREMIUM_ONLY, SAME_AS_HOME, Executo
 
 logger = get_logger(__name__)
 
-DEFAULT_TIMEOUT = 3600
 RUNNING = ('Creating', 'Updating')
 
 
@@ -113,6 +112,7 @@ def record_outcomes(registry_plan, outcomes, options):
 
 def wait_after(ctx, registry_plan, options, show_progress=True):
     """Wait for replicas another run is still creating, then (--wait-ready) for the data."""
+    from azext_acr_replication.waiting import DEFAULT_TIMEOUT
     timeout = DEFAULT_TIMEOUT if options.timeout is None else options.timeout
     registry_plan.current.update(_finish_running(ctx, registry_plan, timeout))
     if options.wait_ready:

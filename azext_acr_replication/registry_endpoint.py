@@ -14,7 +14,7 @@ no bodies).
 import re
 import threading
 
-from azext_acr_replication.errors import ReplicationError
+from azext_acr_replication.errors import ReplicationError, describe, retry_after_seconds
 
 MANIFEST_TYPES = ', '.join([
     'application/vnd.oci.image.index.v1+json',
@@ -86,7 +86,7 @@ class EndpointClient:  # pylint: disable=too-many-instance-attributes,too-few-pu
         try:
             return self._pipeline.send_request(request)
         except (ServiceRequestError, ServiceResponseError) as error:
-            raise DataPlaneError('unreachable', f'{self.host} did not answer ({_first_line(error)})') from None
+            raise DataPlaneError('unreachable', f'{self.host} did not answer ({describe(error)[:200]})') from None
 
     # --- tokens --------------------------------------------------------------------------------------
     def _discover(self):
@@ -166,7 +166,7 @@ class EndpointClient:  # pylint: disable=too-many-instance-attributes,too-few-pu
                 return None
             if response.status_code == 429:
                 raise DataPlaneError('throttled', f'{self.host} is throttling requests (429)',
-                                     retry_after=_seconds(response.headers.get('Retry-After')))
+                                     retry_after=retry_after_seconds(response.headers))
             raise _unexpected(self.host, 'HEAD manifest', response)
         raise DataPlaneError('unauthorized', f"{self.host} did not accept the access token; run 'az login'")
 
@@ -174,15 +174,3 @@ class EndpointClient:  # pylint: disable=too-many-instance-attributes,too-few-pu
 def _unexpected(host, what, response):
     kind = 'forbidden' if response.status_code == 403 else 'error'
     return DataPlaneError(kind, f'{host} answered {what} with {response.status_code} {response.reason or ""}'.strip())
-
-
-def _seconds(value):
-    try:
-        return max(0.0, float(value))
-    except (TypeError, ValueError):
-        return None
-
-
-def _first_line(error):
-    text = str(error).strip().splitlines()
-    return text[0][:200] if text else type(error).__name__

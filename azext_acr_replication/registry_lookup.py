@@ -32,6 +32,16 @@ def is_not_found(error):
     return getattr(error, 'status_code', None) == 404
 
 
+def none_if_not_found(get):
+    """get() -> its result, or None when ARM answers 404 (a replica that does not exist)."""
+    try:
+        return get()
+    except Exception as error:  # pylint: disable=broad-except
+        if is_not_found(error):
+            return None
+        raise
+
+
 class RegistryLookup:
     """Resolves registries for one command; `registries` is the SDK's registries operation group."""
 

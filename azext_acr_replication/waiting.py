@@ -13,6 +13,8 @@ from azext_acr_replication.arm_values import display_status, provisioning_state,
 from azext_acr_replication.errors import ReplicationError
 from azext_acr_replication.polling import Backoff
 
+DEFAULT_TIMEOUT = 3600  # seconds any wait of the extension gives up after unless --timeout says otherwise
+
 
 class WaitTimeout(ReplicationError):
     pass

@@ -8,8 +8,8 @@ import json
 import os
 import statistics
 import tempfile
-import time
 
+from bench.measure import timed
 from bench.run import update_readme
 from emulator.harness import running_emulator
 from tests.azcli import ROOT, fresh_az, make_template
@@ -35,12 +35,6 @@ def fleet_file(workdir):
         handle.write("registries:\n" + "".join(
             "  - name: {}\n    locations: [{}]\n".format(name, ", ".join(REGIONS)) for name in REGISTRIES))
     return path
-
-
-def timed(action):
-    started = time.monotonic()
-    action()
-    return time.monotonic() - started
 
 
 def main(argv=None):

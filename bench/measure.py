@@ -8,6 +8,13 @@ import time
 from tests.azcli import AZ
 
 
+def timed(action):
+    """Wall seconds of action()."""
+    started = time.monotonic()
+    action()
+    return time.monotonic() - started
+
+
 def run(az, command, emu, expect=0):
     """Run `az command` with az's env; return dict(seconds, rss_mb, requests, code)."""
     args = shlex.split(command)

@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import time
 
+from bench.measure import timed
 from bench.run import update_readme
 from emulator.harness import running_emulator
 from tests.armclient import call, registry_path
@@ -36,12 +37,6 @@ def prepare(emu, az):
             emu.push(registry, "hello", tag)
     az("acr replication list -r prodpremium -o none")  # both groups remembered: the same ARM calls each time
     emu.knobs(latency_ms=LATENCY_MS)
-
-
-def timed(az, command):
-    started = time.monotonic()
-    az(command)
-    return time.monotonic() - started
 
 
 def requests_per_region_per_image(emu, az, images):
@@ -78,9 +73,9 @@ def main(argv=None):
             order = ("ten", "one") if index % 2 == 0 else ("one", "ten")
             for kind in order:
                 if kind == "ten":
-                    ten.append(timed(az, "acr replication status -r demopremium --image hello:v1 -o none"))
+                    ten.append(timed(lambda: az("acr replication status -r demopremium --image hello:v1 -o none")))
                 else:
-                    one.append(timed(az, "acr replication status -r prodpremium --image hello:v1 -o none"))
+                    one.append(timed(lambda: az("acr replication status -r prodpremium --image hello:v1 -o none")))
         per_one = requests_per_region_per_image(emu, az, ["v1"])
         per_five = requests_per_region_per_image(emu, az, ["v1", "v2", "v3", "v4", "v5"])
         emu.knobs(latency_ms=0)

@@ -54,6 +54,15 @@ class ArmError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+def _as_of(history, moment):
+    """The value of [(time, value), ...] (oldest first) at `moment`; the oldest one before it began."""
+    current = history[0][1]
+    for at, value in history:
+        if at <= moment:
+            current = value
+    return current
+
+
 class Registry:
     def __init__(self, group, name, sku, location, created, home_replica_name=None, subscription=SUBSCRIPTION_ID):
         self.group, self.name, self.sku, self.location, self.created = group, name, sku, location, created
@@ -90,11 +99,7 @@ class Registry:
         self.sku_history.append((now, sku))
 
     def sku_at(self, moment):
-        current = self.sku_history[0][1]
-        for at, sku in self.sku_history:
-            if at <= moment:
-                current = sku
-        return current
+        return _as_of(self.sku_history, moment)
 
     def snapshot(self, now):
         self.snapshots.append((now, {k: copy.copy(r) for k, r in self.replicas.items()}))
@@ -102,11 +107,7 @@ class Registry:
 
     def replicas_at(self, moment):
         """The replicas as a list made at `moment` would have shown them."""
-        view = self.snapshots[0][1]
-        for at, replicas in self.snapshots:
-            if at <= moment:
-                view = replicas
-        return view
+        return _as_of(self.snapshots, moment)
 
     def id(self, sub=None):
         return "/subscriptions/{}/resourceGroups/{}/providers/{}/registries/{}".format(
