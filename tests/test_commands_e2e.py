@@ -155,7 +155,8 @@ def test_create_no_wait_then_wait_created(az, emu):
 
 
 def test_wait_ready_and_wait_exists(az, emu):
-    emu.knobs(operation_seconds=0, sync_seconds=2)
+    # Syncing for 8 s: long enough that two az calls still see it on a machine busy with other tests
+    emu.knobs(operation_seconds=0, sync_seconds=8)
     az("acr replication create {} -l eastus".format(REG))
     az("acr replication wait -n eastus {} --exists --interval 1 --timeout 10".format(REG))
     assert az("acr replication show -n eastus {}".format(REG)).json["status"]["displayStatus"] == "Syncing"
