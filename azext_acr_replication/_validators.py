@@ -7,7 +7,7 @@ They raise ArgumentError, a ValueError: knack reports a non-CLIError raised by a
 usage error with exit code 2, while every azclierror type exits 1. Checks that need ARM live in
 the handlers and raise azclierror types.
 """
-from azext_acr_replication.names import BAD_REGISTRY_NAME, REGISTRY_NAME, split_locations
+from azext_acr_replication.arm.names import BAD_REGISTRY_NAME, REGISTRY_NAME, split_locations
 
 
 class ArgumentError(ValueError):
@@ -107,7 +107,7 @@ def validate_wait_condition(cmd, namespace):
 
 def validate_images(cmd, namespace):
     """--image values become ImageRefs; a bad reference is a usage error before any call."""
-    from azext_acr_replication.image_refs import parse_image
+    from azext_acr_replication.images.refs import parse_image
     reject_policy_arguments(cmd, 'status')
     values = getattr(namespace, 'image', None)
     if not values:
@@ -155,8 +155,8 @@ def validate_sync_source(cmd, namespace):
     if clashing:
         raise ArgumentError(f"{', '.join(clashing)} cannot be combined with --file: each registry's settings are "
                             'in the file.')
-    from azext_acr_replication.fleet_command import resolve_subscription
-    from azext_acr_replication.fleet_file import FleetFileError, load
+    from azext_acr_replication.fleet.command import resolve_subscription
+    from azext_acr_replication.fleet.file import FleetFileError, load
     try:
         with open(path, encoding='utf-8') as handle:
             text = handle.read()

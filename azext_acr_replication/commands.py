@@ -5,7 +5,7 @@ from azure.cli.core.commands import CliCommandType
 
 from azext_acr_replication._client_factory import cf_acr
 from azext_acr_replication._format import plan_table, replication_table, status_table
-from azext_acr_replication.errors import handle_exception
+from azext_acr_replication._exception_handler import handle_exception
 
 
 def load_command_table(self, _):

@@ -14,7 +14,7 @@ def _lookup(cmd, client, subscription=None):
     """client: the registry management client the command got from its factory (one per command)."""
     from azure.cli.core.commands.client_factory import get_subscription_id
     from azext_acr_replication._client_factory import arm_getter
-    from azext_acr_replication.registry_lookup import RegistryLookup
+    from azext_acr_replication.arm.lookup import RegistryLookup
     subscription = subscription or get_subscription_id(cmd.cli_ctx)
     return RegistryLookup(subscription, cmd.cli_ctx.config.config_dir, client.registries,
                           arm_getter(client, cmd.cli_ctx.cloud.endpoints.resource_manager),
@@ -40,9 +40,18 @@ def _progress(cmd):
 
 
 def _context(cmd, client, subscription=None):
-    from azext_acr_replication.reconcile import Context
+    from azext_acr_replication.replicas.reconcile import Context
     return Context(client, _lookup(cmd, client, subscription), _models(cmd), progress=_progress(cmd),
                    known_regions=lambda: _known_regions(cmd))
+
+
+def _client_for(cmd, client, subscription):
+    """The command's client for the current subscription, another (bounded retries too) for any other."""
+    from azure.cli.core.commands.client_factory import get_subscription_id
+    from azext_acr_replication._client_factory import registry_client
+    if subscription.lower() == get_subscription_id(cmd.cli_ctx).lower():
+        return client
+    return registry_client(cmd.cli_ctx, subscription)
 
 
 def _known_regions(cmd):
@@ -69,9 +78,9 @@ def acr_replication_show(cmd, client, replication_name, registry_name, resource_
 def acr_replication_wait(cmd, client, replication_name, registry_name, resource_group_name=None,
                          created=False, updated=False, deleted=False, exists=False, ready=False, custom=None,
                          timeout=3600, interval=30):
-    from azext_acr_replication import waiting
-    from azext_acr_replication.arm_values import state_of
-    from azext_acr_replication.registry_lookup import none_if_not_found
+    from azext_acr_replication.arm import waiting
+    from azext_acr_replication.arm.values import state_of
+    from azext_acr_replication.arm.lookup import none_if_not_found
     description, predicate = waiting.condition_for(created, updated, deleted, exists, ready, custom)
     lookup = _lookup(cmd, client)
     ref = lookup.find(registry_name, resource_group_name)
@@ -92,8 +101,8 @@ def acr_replication_wait(cmd, client, replication_name, registry_name, resource_
 def acr_replication_create(cmd, client, location, registry_name, resource_group_name=None, replication_name=None,
                            global_endpoint_routing=None, zone_redundancy=None, tags=None, no_wait=False,
                            wait_ready=False, timeout=None):
-    from azext_acr_replication.desired import DesiredRegistry, RunOptions
-    from azext_acr_replication.reconcile import reconcile
+    from azext_acr_replication.replicas.desired import DesiredRegistry, RunOptions
+    from azext_acr_replication.replicas.reconcile import reconcile
     desired = DesiredRegistry(registry_name, location, resource_group_name, replication_name=replication_name,
                               routing=global_endpoint_routing, zone_redundancy=zone_redundancy, tags=tags)
     result = reconcile(_context(cmd, client), desired,
@@ -120,12 +129,13 @@ def acr_replication_create(cmd, client, location, registry_name, resource_group_
 def acr_replication_sync(cmd, client, registry_name=None, location=None, resource_group_name=None,
                          global_endpoint_routing=None, zone_redundancy=None, tags=None, prune=False, dry_run=False,
                          no_wait=False, wait_ready=False, timeout=None, file=None):
-    from azext_acr_replication.desired import DesiredRegistry, RunOptions
+    from azext_acr_replication.replicas.desired import DesiredRegistry, RunOptions
     options = RunOptions('sync', dry_run=dry_run, no_wait=no_wait, wait_ready=wait_ready, timeout=timeout)
     if file:  # the validator has read and checked it: a list of FleetEntry
-        from azext_acr_replication.fleet_command import sync_file
-        return sync_file(cmd, client, file, options, prune=prune, context_for=lambda c, sub: _context(cmd, c, sub))
-    from azext_acr_replication.reconcile import reconcile
+        from azext_acr_replication.fleet.command import sync_file
+        return sync_file(cmd, file, options, prune=prune,
+                         context_for=lambda sub: _context(cmd, _client_for(cmd, client, sub), sub))
+    from azext_acr_replication.replicas.reconcile import reconcile
     desired = DesiredRegistry(registry_name, location, resource_group_name, routing=global_endpoint_routing,
                               zone_redundancy=zone_redundancy, tags=tags, prune=prune)
     result = reconcile(_context(cmd, client), desired, options)
@@ -167,8 +177,8 @@ def acr_replication_update_custom(instance, global_endpoint_routing=None, tags=N
 def acr_replication_update_set(cmd, client, replication_name, registry_name, resource_group_name=None,
                                parameters=None, no_wait=False):
     from azure.cli.core.util import sdk_no_wait
-    from azext_acr_replication.errors import RETRY_PATCH
-    from azext_acr_replication.polling import AdaptivePolling
+    from azext_acr_replication.arm.errors import RETRY_PATCH
+    from azext_acr_replication.arm.polling import AdaptivePolling
     lookup = _lookup(cmd, client)
     ref = lookup.find(registry_name, resource_group_name)
     return lookup.call(ref, lambda group: sdk_no_wait(
@@ -180,7 +190,7 @@ def acr_replication_update_set(cmd, client, replication_name, registry_name, res
 def acr_replication_delete(cmd, client, replication_name, registry_name, resource_group_name=None,
                            allow_home_replica=False, no_wait=False):
     from azure.cli.core.util import sdk_no_wait
-    from azext_acr_replication.polling import AdaptivePolling
+    from azext_acr_replication.arm.polling import AdaptivePolling
     lookup = _lookup(cmd, client)
     ref = lookup.find(registry_name, resource_group_name)
     if not allow_home_replica:
@@ -193,7 +203,7 @@ def _refuse_home_replica(lookup, client, ref, replication_name):
     """The home replica is the one in the registry's home region, whatever its name; a cached home region
     only decides a refusal after a registry GET confirms it."""
     from azure.cli.core.azclierror import InvalidArgumentValueError
-    from azext_acr_replication.registry_lookup import none_if_not_found
+    from azext_acr_replication.arm.lookup import none_if_not_found
     replica = none_if_not_found(
         lambda: lookup.call(ref, lambda group: client.replications.get(group, ref.name, replication_name)))
     if replica is None:
@@ -210,7 +220,7 @@ def _refuse_home_replica(lookup, client, ref, replication_name):
 # --- status ---------------------------------------------------------------------------------------
 def acr_replication_status(cmd, client, registry_name, resource_group_name=None, image=None, wait=False,
                            timeout=None):
-    from azext_acr_replication import replica_status
+    from azext_acr_replication.replicas import status as replica_status
     lookup = _lookup(cmd, client)
     ref = lookup.find(registry_name, resource_group_name)
     registry = lookup.call(ref, lambda group: lookup.arm_get(
@@ -218,5 +228,5 @@ def acr_replication_status(cmd, client, registry_name, resource_group_name=None,
     replicas = lookup.call(ref, lambda group: list(client.replications.list(group, ref.name)))
     if not image:
         return replica_status.replica_rows(registry, replicas)
-    from azext_acr_replication.image_check import check_images
+    from azext_acr_replication.images.check import check_images
     return check_images(cmd, registry, replicas, image, wait, timeout, _progress(cmd))

@@ -32,8 +32,10 @@ def sample(scenario, kind, emu, template, workdir, guard_log, index):
 
 
 def import_cost_ms():
-    """Self time of importing the extension's loader after azure.cli.core (python -X importtime)."""
-    code = "import azure.cli.core, knack.help_files; import azext_acr_replication"
+    """Self time of every module of ours on the loader path (the package, its command table and arguments)
+    after azure.cli.core, summed (python -X importtime, median of 5)."""
+    code = ("import azure.cli.core, knack.help_files, azure.cli.core.commands, azure.cli.core.commands.parameters; "
+            "import azext_acr_replication, azext_acr_replication.commands, azext_acr_replication._params")
     env = dict(os.environ, PYTHONPATH=ROOT)
     samples = []
     for _ in range(5):
@@ -41,9 +43,9 @@ def import_cost_ms():
                              text=True, check=True).stderr
         total = 0
         for line in out.splitlines():
-            match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|\s+(\s*)azext_acr_replication$", line)
+            match = re.match(r"import time:\s+(\d+) \|\s+\d+ \|\s*(azext_acr_replication\S*)$", line)
             if match:
-                total = int(match.group(2))
+                total += int(match.group(1))
         samples.append(total / 1000.0)
     return statistics.median(samples)
 
@@ -105,7 +107,8 @@ def render(report):
              "|---|---|---|---|---|---|---|"]
     lines += [format_row(row) for row in report["scenarios"]]
     lines.append("")
-    lines.append("Extension import cost after azure.cli.core (`python -X importtime`, median of 5): "
+    lines.append("Extension import cost on the loader path (package, command table, arguments; self time of our "
+                 "modules after azure.cli.core, `python -X importtime`, median of 5): "
                  "{} ms.".format(report["extension_import_ms"]))
     return "\n".join(lines)
 

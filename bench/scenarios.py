@@ -1,7 +1,7 @@
 """The benchmark's scenarios: the same user task through the built-in commands and through ours."""
 import os
 
-from azext_acr_replication.group_cache import FILE_NAME
+from azext_acr_replication.arm.group_cache import FILE_NAME
 
 REG = "demopremium"
 FIVE = ["japaneast", "eastus", "westeurope", "uksouth", "australiaeast"]

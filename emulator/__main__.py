@@ -8,8 +8,7 @@ import sys
 import tempfile
 
 from .harness import start_servers
-from .server import CLIENT_ID, CLIENT_SECRET
-from .state import SUBSCRIPTION_ID, TENANT_ID
+from .state.arm import CLIENT_ID, CLIENT_SECRET, SUBSCRIPTION_ID, TENANT_ID
 
 
 def _stop(*_):

@@ -16,10 +16,10 @@ import threading
 import urllib.request
 
 from .certs import write_leaf, write_self_signed
-from .dataplane import registry_dns_names, serve_proxy
-from .regions import REGION_NAMES
-from .server import CLIENT_ID, CLIENT_SECRET, EmulatorServer
-from .state import SUBSCRIPTION_ID, TENANT_ID
+from .arm.regions import REGION_NAMES
+from .arm.server import EmulatorServer
+from .dataplane.proxy import registry_dns_names, serve_proxy
+from .state.arm import CLIENT_ID, CLIENT_SECRET, SUBSCRIPTION_ID, TENANT_ID
 
 CLOUD_NAME = "AcrEmulator"
 

@@ -4,7 +4,7 @@ import json
 import ssl
 import urllib.parse
 
-from emulator.server import CLIENT_ID
+from emulator.state import CLIENT_ID
 from emulator.state import SUBSCRIPTION_ID
 
 BASE = "/subscriptions/{}/resourceGroups/{{rg}}/providers/Microsoft.ContainerRegistry/registries/{{reg}}".format(

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from emulator.harness import admin, running_emulator
-from emulator.server import CLIENT_ID, CLIENT_SECRET
+from emulator.state import CLIENT_ID, CLIENT_SECRET
 from emulator.state import SUBSCRIPTION_ID, TENANT_ID
 from tests.armclient import call, registry_path
 

@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from emulator.harness import admin
-from emulator.server import CLIENT_ID
+from emulator.state import CLIENT_ID
 from tests.armclient import call, registry_path
 
 ACCEPT = ", ".join(["application/vnd.oci.image.index.v1+json", "application/vnd.oci.image.manifest.v1+json",

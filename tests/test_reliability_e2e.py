@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from emulator.server import CLIENT_SECRET
+from emulator.state import CLIENT_SECRET
 
 REG = "-r demopremium"
 RP = "/providers/Microsoft.ContainerRegistry/registries/demopremium"

@@ -4,15 +4,15 @@ import time
 
 import pytest
 
-from azext_acr_replication import plan as planning
+from azext_acr_replication.replicas import plan as planning
 from azext_acr_replication._format import plan_table, replication_table
-from azext_acr_replication.group_cache import GroupCache
-from azext_acr_replication.names import normalize_location, split_locations, unknown_location_message
-from azext_acr_replication.polling import Backoff
-from azext_acr_replication.readiness import NotReadyError, wait_until_ready
-from azext_acr_replication.registry_lookup import group_from_id
-from azext_acr_replication.runner import run_parallel
-from azext_acr_replication.waiting import WaitFailed, WaitTimeout, condition_for, wait_for
+from azext_acr_replication.arm.group_cache import GroupCache
+from azext_acr_replication.arm.names import normalize_location, split_locations, unknown_location_message
+from azext_acr_replication.arm.polling import Backoff
+from azext_acr_replication.replicas.readiness import NotReadyError, wait_until_ready
+from azext_acr_replication.arm.lookup import group_from_id
+from azext_acr_replication.replicas.runner import run_parallel
+from azext_acr_replication.arm.waiting import WaitFailed, WaitTimeout, condition_for, wait_for
 from tests import sdk_models as models
 
 R, W = planning.Replica, planning.Wanted
@@ -122,7 +122,7 @@ def test_backoff_starts_fast_and_caps_at_30():
 
 
 def test_adaptive_polling_prefers_retry_after():
-    from azext_acr_replication.polling import AdaptivePolling
+    from azext_acr_replication.arm.polling import AdaptivePolling
 
     class Resp:  # pylint: disable=too-few-public-methods
         def __init__(self, headers):
@@ -261,7 +261,7 @@ def pages(*batches):
 
 
 def test_lookup_stops_at_first_page_with_a_match_and_caches(tmp_path):
-    from azext_acr_replication.registry_lookup import RegistryLookup
+    from azext_acr_replication.arm.lookup import RegistryLookup
     get, asked = pages([("other", "g1"), ("myreg", "g2")], [("late", "g3")])
     lookup = RegistryLookup("s", str(tmp_path), FakeRegistries([]), get)
     ref = lookup.find("MyReg")
@@ -273,7 +273,7 @@ def test_lookup_stops_at_first_page_with_a_match_and_caches(tmp_path):
 
 def test_lookup_falls_back_to_the_provider_list_then_names_the_subscription(tmp_path):
     from azure.cli.core.azclierror import ResourceNotFoundError
-    from azext_acr_replication.registry_lookup import RegistryLookup
+    from azext_acr_replication.arm.lookup import RegistryLookup
     get, _ = pages([("other", "g1")])
     lookup = RegistryLookup("s", str(tmp_path), FakeRegistries([registry("fresh", "g9")]), get, lambda: "Sub (s)")
     assert lookup.find("fresh").group == "g9"  # not yet in the eventually consistent resources query
@@ -282,7 +282,7 @@ def test_lookup_falls_back_to_the_provider_list_then_names_the_subscription(tmp_
 
 
 def test_lookup_retries_once_when_the_cached_group_is_stale(tmp_path):
-    from azext_acr_replication.registry_lookup import RegistryLookup
+    from azext_acr_replication.arm.lookup import RegistryLookup
     GroupCache(str(tmp_path)).put("s", "myreg", "old-rg", "westus")
     get, _ = pages([("myreg", "new-rg")])
     lookup = RegistryLookup("s", str(tmp_path), FakeRegistries([]), get)
@@ -299,7 +299,7 @@ def test_lookup_retries_once_when_the_cached_group_is_stale(tmp_path):
 
 
 def test_lookup_with_group_and_details_reads_the_registry(tmp_path):
-    from azext_acr_replication.registry_lookup import RegistryLookup
+    from azext_acr_replication.arm.lookup import RegistryLookup
     registries = FakeRegistries([registry("myreg", "g1", sku="Basic", location="eastus")])
     ref = RegistryLookup("s", str(tmp_path), registries, None).find("myreg", "g1", need_details=True)
     assert (ref.sku, ref.location) == ("Basic", "eastus") and registries.gets == [("g1", "myreg")]
@@ -307,8 +307,8 @@ def test_lookup_with_group_and_details_reads_the_registry(tmp_path):
 
 def test_report_failures_says_started_for_no_wait_regions(monkeypatch):
     from azure.cli.core.azclierror import AzureResponseError
-    from azext_acr_replication import operations
-    from azext_acr_replication.runner import Outcome
+    from azext_acr_replication.replicas import operations
+    from azext_acr_replication.replicas.runner import Outcome
     lines = []
     monkeypatch.setattr(operations, "logger", type("L", (), {
         "warning": staticmethod(lambda fmt, *a: lines.append(fmt % a)),

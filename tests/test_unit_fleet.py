@@ -3,7 +3,7 @@ the per-registry bundle it becomes, and the fleet's table."""
 import pytest
 
 from azext_acr_replication._format import plan_table
-from azext_acr_replication.fleet_file import FleetFileError, load
+from azext_acr_replication.fleet.file import FleetFileError, load
 
 
 def problems(text, resolve=None):

@@ -10,10 +10,12 @@ from azure.core.polling.base_polling import OperationFailed
 from azure.mgmt.containerregistry.models import ProvisioningState, SkuName, ZoneRedundancy
 
 import azext_acr_replication
-from azext_acr_replication import errors, plan as planning
-from azext_acr_replication.arm_values import arm_str, provisioning_state, sku_name, state_of
-from azext_acr_replication.operations import Executor, Patience, interrupt_report
-from azext_acr_replication.runner import Outcome
+from azext_acr_replication._exception_handler import handle_exception
+from azext_acr_replication.arm import errors
+from azext_acr_replication.replicas import plan as planning
+from azext_acr_replication.arm.values import arm_str, provisioning_state, sku_name, state_of
+from azext_acr_replication.replicas.operations import Executor, Patience, interrupt_report
+from azext_acr_replication.replicas.runner import Outcome
 from tests import sdk_models as models
 
 
@@ -38,7 +40,7 @@ def test_plan_reasons_and_replicas_carry_no_enum_repr():
 
 
 def test_wait_messages_use_arm_strings():
-    from azext_acr_replication.waiting import WaitFailed, condition_for
+    from azext_acr_replication.arm.waiting import WaitFailed, condition_for
     with pytest.raises(WaitFailed, match=r"^Replication 'a' is Failed\.$"):
         condition_for(created=True)[1](models.replication("a", state=ProvisioningState.FAILED.value))
 
@@ -122,7 +124,7 @@ class FakeReplications:
 
 def executor(client, slept):
     replication_model = lambda **kw: kw  # noqa: E731 (the body is not looked at here)
-    from azext_acr_replication.registry_lookup import RegistryRef
+    from azext_acr_replication.arm.lookup import RegistryRef
     return Executor(client, (replication_model, None), RegistryRef("myreg", "g", "westus"),
                     patience=Patience(sleep=slept.append, clock=lambda: 0))
 
@@ -201,8 +203,8 @@ def test_interrupt_report_tells_started_in_flight_and_not_started_apart():
 # --- no traceback from our own exceptions -----------------------------------------------------------------
 def own_exception_types():
     found = []
-    for info in pkgutil.iter_modules(azext_acr_replication.__path__):
-        module = importlib.import_module("azext_acr_replication." + info.name)
+    for info in pkgutil.walk_packages(azext_acr_replication.__path__, "azext_acr_replication."):
+        module = importlib.import_module(info.name)
         found += [obj for _, obj in inspect.getmembers(module, inspect.isclass)
                   if issubclass(obj, BaseException) and obj.__module__ == module.__name__]
     return found
@@ -220,11 +222,11 @@ def test_every_exception_type_of_ours_ends_in_one_line():
 
 def test_handle_exception_turns_ours_into_one_azure_cli_error():
     from azure.cli.core.azclierror import AzureConnectionError, AzureResponseError
-    from azext_acr_replication.waiting import WaitTimeout
+    from azext_acr_replication.arm.waiting import WaitTimeout
     with pytest.raises(AzureResponseError, match="Timed out"):
-        errors.handle_exception(WaitTimeout("Timed out after 2 s"))
+        handle_exception(WaitTimeout("Timed out after 2 s"))
     with pytest.raises(AzureConnectionError):
-        errors.handle_exception(ServiceRequestError("connection refused"))
+        handle_exception(ServiceRequestError("connection refused"))
 
 
 def test_tls_errors_are_left_for_azure_clis_handler():
@@ -232,7 +234,7 @@ def test_tls_errors_are_left_for_azure_clis_handler():
     tls = ServiceRequestError("certificate verify failed", error=SSLError("certificate verify failed"))
     assert errors.is_tls_error(tls)
     with pytest.raises(ServiceRequestError):
-        errors.handle_exception(tls)
+        handle_exception(tls)
     assert not errors.is_tls_error(ServiceRequestError("connection refused"))
 
 

@@ -5,11 +5,13 @@ import time
 
 import pytest
 
-from azext_acr_replication import image_status, replica_status
+from azext_acr_replication.images import watch as image_status
+from azext_acr_replication.images import report as image_report
+from azext_acr_replication.replicas import status as replica_status
 from azext_acr_replication._format import status_table
-from azext_acr_replication.image_refs import ImageRef, parse_image
-from azext_acr_replication.image_status import Target, Watch
-from azext_acr_replication.registry_endpoint import DataPlaneError, EndpointClient, parse_challenge
+from azext_acr_replication.images.refs import ImageRef, parse_image
+from azext_acr_replication.images.watch import Target, Watch
+from azext_acr_replication.images.endpoint import DataPlaneError, EndpointClient, parse_challenge
 from tests import sdk_models as models
 
 DIGEST = "sha256:" + "a" * 64
@@ -76,7 +78,7 @@ def test_rows_carry_status_age_routing_and_endpoint():
 def test_targets_know_why_a_replica_cannot_be_asked():
     replicas = [models.replication("eastus"), models.replication("japaneast", state="Creating"),
                 models.replication("uksouth", state="Failed"), models.replication("westus")]
-    blocked = {t.location: t.blocked for t in replica_status.targets(REGISTRY, replicas)}
+    blocked = {t.location: t.blocked for t in image_report.targets(REGISTRY, replicas)}
     assert blocked == {"eastus": None, "japaneast": "replica creating", "uksouth": "replica failed", "westus": None}
 
 
@@ -90,8 +92,8 @@ def test_one_pass_reports_every_region_and_the_verdict():
     answers = {"westus": DIGEST, "eastus": DIGEST, "japaneast": None}
     board = Watch(targets(*answers), [image], lambda t, i: answers[t.location]).run()
     assert not board.complete() and board.nowhere() == []
-    result = replica_status.report("myreg", board)
-    assert replica_status.problem_line(result) == "hello:v1: missing in japaneast"
+    result = image_report.report("myreg", board)
+    assert image_report.problem_line(result) == "hello:v1: missing in japaneast"
 
 
 def test_skew_is_its_own_state_and_names_the_digests():
@@ -100,7 +102,7 @@ def test_skew_is_its_own_state_and_names_the_digests():
     board = Watch(targets(*answers), [image], lambda t, i: answers[t.location]).run()
     states = {t.location: board.state(t, image) for t in board.targets}
     assert states == {"westus": "digest differs", "eastus": "digest differs"}
-    line = replica_status.problem_line(replica_status.report("myreg", board))
+    line = image_report.problem_line(image_report.report("myreg", board))
     assert line == f"hello:v1: 2 digests ({DIGEST[:19]} in westus; {OTHER[:19]} in eastus)"
 
 

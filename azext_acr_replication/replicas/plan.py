@@ -3,8 +3,8 @@
 # --------------------------------------------------------------------------------------------
 # pylint: disable=too-many-positional-arguments  # one parameter per CLI argument, as in azure-cli handlers
 """What has to change to make a registry's replicas match what the user wants. Pure Python."""
-from azext_acr_replication import arm_values
-from azext_acr_replication.errors import ReplicationError
+from azext_acr_replication.arm import values as arm_values
+from azext_acr_replication.arm.errors import ReplicationError
 
 CREATE, RECREATE, UPDATE, DELETE, NONE = 'create', 'recreate', 'update', 'delete', 'none'
 

@@ -10,7 +10,7 @@ import time
 import uuid
 
 from .images import RegistryImages
-from .regions import REGION_NAMES
+from ..arm.regions import REGION_NAMES
 
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-00000000e001"
 SUBSCRIPTION_NAME = "Emulated Subscription"
@@ -19,6 +19,9 @@ SECOND_SUBSCRIPTION_ID = "00000000-0000-0000-0000-00000000e002"
 SECOND_SUBSCRIPTION_NAME = "Emulated Subscription 2"
 SUBSCRIPTIONS = {SUBSCRIPTION_ID: SUBSCRIPTION_NAME, SECOND_SUBSCRIPTION_ID: SECOND_SUBSCRIPTION_NAME}
 TENANT_ID = "00000000-0000-0000-0000-00000000a001"
+# the service principal `az login --service-principal` uses against the emulator
+CLIENT_ID = "00000000-0000-0000-0000-00000000c11e"
+CLIENT_SECRET = "emulator-client-secret-do-not-print"  # a test greps output for it
 RP = "Microsoft.ContainerRegistry"
 USER = "test@example.com"
 APP = "6a0ec4d3-30cb-4a83-91c0-ae56bc0e3d26"

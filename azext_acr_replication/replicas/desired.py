@@ -2,7 +2,7 @@
 # Copyright (c) acr-replication authors. Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
 """The bundles that travel from a command to the planner and the runner. Pure Python."""
-from azext_acr_replication import plan as planning
+from azext_acr_replication.replicas import plan as planning
 
 
 class DesiredRegistry:  # pylint: disable=too-few-public-methods,too-many-instance-attributes

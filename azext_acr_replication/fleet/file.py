@@ -18,9 +18,9 @@ Every problem is reported, each with its line and path (`desired.yaml:7: registr
 """
 import difflib
 
-from azext_acr_replication.errors import ReplicationError
-from azext_acr_replication.names import REGISTRY_NAME, closest_regions, did_you_mean, normalize_location
-from azext_acr_replication.regions import AZURE_REGIONS
+from azext_acr_replication.arm.errors import ReplicationError
+from azext_acr_replication.arm.names import REGISTRY_NAME, closest_regions, did_you_mean, normalize_location
+from azext_acr_replication.arm.regions import AZURE_REGIONS
 
 KEYS = ('name', 'resourceGroup', 'subscription', 'locations', 'globalEndpointRouting', 'zoneRedundancy', 'tags',
         'prune')
@@ -45,7 +45,7 @@ class FleetEntry:  # pylint: disable=too-few-public-methods,too-many-instance-at
         self.routing, self.zone_redundancy, self.tags, self.prune = routing, zone_redundancy, tags, prune
 
     def desired(self, default_prune=False, subscription=None):
-        from azext_acr_replication.desired import DesiredRegistry
+        from azext_acr_replication.replicas.desired import DesiredRegistry
         return DesiredRegistry(self.name, self.locations, self.resource_group,
                                subscription=subscription or self.subscription, routing=self.routing,
                                zone_redundancy=self.zone_redundancy, tags=self.tags,

@@ -11,12 +11,12 @@ import time
 
 from knack.log import get_logger
 
-from azext_acr_replication import plan as planning
-from azext_acr_replication.arm_values import provisioning_state
-from azext_acr_replication.errors import (RETRY_PATCH, auth_hint, describe, is_conflict, is_transient_failure,
-                                          lro_failed, retry_after)
-from azext_acr_replication.polling import AdaptivePolling
-from azext_acr_replication.runner import run_parallel, watch_poller
+from azext_acr_replication.replicas import plan as planning
+from azext_acr_replication.arm.values import provisioning_state
+from azext_acr_replication.arm.errors import (RETRY_PATCH, auth_hint, describe, is_conflict, is_transient_failure,
+                                              lro_failed, retry_after)
+from azext_acr_replication.arm.polling import AdaptivePolling
+from azext_acr_replication.replicas.runner import run_parallel, watch_poller
 
 logger = get_logger(__name__)
 
@@ -111,7 +111,7 @@ class Executor:
 
     def _get(self, name):
         """The replica as a GET sees it now, or None (404). The list can lag behind a GET."""
-        from azext_acr_replication.registry_lookup import none_if_not_found
+        from azext_acr_replication.arm.lookup import none_if_not_found
         return none_if_not_found(lambda: self.client.get(self.group, self.registry, name))
 
     def create(self, action, outcome, after_delete=False):
@@ -165,8 +165,8 @@ class Executor:
 
     def _wait_gone(self, action, outcome):
         """After the delete LRO ends, a GET can still see the replica for a while: create only once it is 404."""
-        from azext_acr_replication import waiting
-        from azext_acr_replication.errors import ReplicationError
+        from azext_acr_replication.arm import waiting
+        from azext_acr_replication.arm.errors import ReplicationError
         description, gone = waiting.condition_for(deleted=True)
 
         def still_there(_):

@@ -1,153 +1,23 @@
-"""HTTPS front of the emulator: identity, ARM routes, faults, latency and the request log."""
+"""HTTPS front of the emulator: identity, ARM routes, faults, latency and the request log.
+
+CLIENT_ID and CLIENT_SECRET are re-exported here for callers of the old layout."""
 import json
 import re
-import socket
 import ssl
-import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
+from ..json_handler import JsonHandler
+from ..state.arm import CLIENT_ID, CLIENT_SECRET, RP, SUBSCRIPTIONS, TENANT_ID, ArmError
+from ..state.emulator import Emulator
+from ..state.knobs import error_for
 from . import regions
-from .faults import Controls, error_for
-from .state import RP, SUBSCRIPTIONS, TENANT_ID, ArmError, ArmState
-from .tokens import TokenIssuer
 
-CLIENT_ID = "00000000-0000-0000-0000-00000000c11e"
-CLIENT_SECRET = "emulator-client-secret-do-not-print"  # a test greps output for it
 
 SUB = r"/subscriptions/(?P<sub>[^/]+)"
 REG = SUB + r"/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.ContainerRegistry/registries/(?P<reg>[^/]+)"
 REPL = REG + r"/replications/(?P<name>[^/]+)"
-
-
-class Emulator:
-    """Everything one running emulator holds; the HTTP handler reads it through `server.emulator`."""
-
-    def __init__(self):
-        self.controls = Controls()
-        self.state = ArmState(self.controls)
-        self.tokens = TokenIssuer(TENANT_ID)
-        self.log = []
-        self.leak_log = []  # proxy requests for hosts that are not registry endpoints
-        self.policy_requests = []  # acquirePolicyToken calls: operation, changeReference, token handed out
-        self._log_lock = threading.Lock()
-
-    def record(self, entry):
-        with self._log_lock:
-            self.log.append(entry)
-
-    def record_leak(self, what):
-        with self._log_lock:
-            self.leak_log.append(what)
-
-    def leaks(self):
-        with self._log_lock:
-            return list(self.leak_log)
-
-    def push(self, registry, repository, tag, digest=None, first_region=None, lag_seconds=None):
-        """A simulated `docker push`: in first_region (default the home region) at once, elsewhere later."""
-        pushed = self.state.push(registry, repository, tag, self.state.clock(), digest=digest,
-                                 first_region=first_region, lag_seconds=lag_seconds)
-        return {"registry": registry, "repository": repository, "tag": tag, "digest": pushed.digest,
-                "first_region": pushed.first_region, "at": pushed.at}
-
-    def requests(self):
-        with self._log_lock:
-            return list(self.log)
-
-    def clear_log(self):
-        with self._log_lock:
-            self.log = []
-
-    def dataplane_requests(self):
-        return [e for e in self.requests() if str(e.get("host", "")).endswith("azurecr.io")]
-
-    def reset(self, extra_registries=0):
-        self.controls.reset()
-        self.policy_requests = []
-        self.tokens.lifetime = int(self.controls["token_lifetime"])
-        self.state.reset(extra_registries=extra_registries)
-        self.clear_log()
-
-
-class JsonHandler(BaseHTTPRequestHandler):
-    """What the ARM front and the registry data plane share: JSON answers, dropped connections."""
-    protocol_version = "HTTP/1.1"
-    server_version = "acr-replication-emulator"
-    timeout = 120  # an idle keep-alive connection does not hold a thread forever
-
-    def log_message(self, *_):  # quiet: the request log is ours
-        pass
-
-    @property
-    def emu(self):
-        return self.server.emulator
-
-    def _base(self):
-        return "https://" + (self.headers.get("Host") or "127.0.0.1")
-
-    def _body(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        return raw
-
-    def _send(self, status, body=None, headers=None, head_only=False):
-        data = b"" if body is None else json.dumps(body).encode()
-        self.send_response(status)
-        if body is not None:
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("x-ms-request-id", "emulator")
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.end_headers()
-        if not head_only:
-            self.wfile.write(data)
-        self._status = status
-
-    def _drop(self):
-        self.close_connection = True
-        self._status = 0
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-    def _handle(self, method):
-        raise NotImplementedError
-
-    def _take_fault(self, method, path, host):
-        """The injected fault for this request, or None; a fault with a delay holds the request first
-        (and with status 200 then lets it through)."""
-        fault = self.emu.controls.match_fault(method, path, host)
-        if fault is not None and fault.delay:
-            time.sleep(fault.delay)
-            fault = None if fault.status == 200 else fault
-        return fault
-
-    @staticmethod
-    def _fault_headers(fault):
-        return {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-
-    # http.server's names; each front has its own _handle
-    def do_GET(self):  # noqa: N802
-        self._handle("GET")
-
-    def do_HEAD(self):  # noqa: N802
-        self._handle("HEAD")
-
-    def do_PUT(self):  # noqa: N802
-        self._handle("PUT")
-
-    def do_PATCH(self):  # noqa: N802
-        self._handle("PATCH")
-
-    def do_DELETE(self):  # noqa: N802
-        self._handle("DELETE")
-
-    def do_POST(self):  # noqa: N802
-        self._handle("POST")
 
 
 class Handler(JsonHandler):

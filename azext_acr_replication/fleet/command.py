@@ -5,7 +5,7 @@
 line, and the verdict (the plan is printed even when some registries failed, then exit code 1)."""
 from knack.log import get_logger
 
-from azext_acr_replication.fleet import FleetItem, sync_fleet
+from azext_acr_replication.fleet.sync import FleetItem, sync_fleet
 
 logger = get_logger(__name__)
 
@@ -34,17 +34,15 @@ def exit_after_output(cli_ctx, message):
     cli_ctx.register_event(EVENT_CLI_SUCCESSFUL_EXECUTE, fail)
 
 
-def sync_file(cmd, client, entries, options, *, prune=False, context_for=None):
+def sync_file(cmd, entries, options, *, prune=False, context_for=None):
     """entries: the checked FleetEntry list (the validator read the file); options: a RunOptions."""
     from azure.cli.core.commands.client_factory import get_subscription_id
-    from azext_acr_replication._client_factory import registry_client
     current = get_subscription_id(cmd.cli_ctx).lower()
     items = [FleetItem(entry.desired(prune, entry.subscription or current), entry.subscription or current)
              for entry in entries]
     contexts = {}
     for subscription in {item.subscription for item in items}:
-        sub_client = client if subscription == current else registry_client(cmd.cli_ctx, subscription)
-        contexts[subscription] = context_for(sub_client, subscription)
+        contexts[subscription] = context_for(subscription)
     progress = cmd.cli_ctx.get_progress_controller()
     sync_fleet(contexts, items, options, progress)
     dry_run = options.dry_run

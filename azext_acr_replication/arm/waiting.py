@@ -9,9 +9,9 @@ command exits 0), a timeout here is an error with exit code 1. Polls start fast 
 """
 import time
 
-from azext_acr_replication.arm_values import display_status, provisioning_state, state_of
-from azext_acr_replication.errors import ReplicationError
-from azext_acr_replication.polling import Backoff
+from azext_acr_replication.arm.values import display_status, provisioning_state, state_of
+from azext_acr_replication.arm.errors import ReplicationError
+from azext_acr_replication.arm.polling import Backoff
 
 DEFAULT_TIMEOUT = 3600  # seconds any wait of the extension gives up after unless --timeout says otherwise
 

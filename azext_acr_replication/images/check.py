@@ -8,9 +8,10 @@ import threading
 
 from knack.log import get_logger
 
-from azext_acr_replication import replica_status
-from azext_acr_replication.image_status import Watch
-from azext_acr_replication.waiting import DEFAULT_TIMEOUT
+from azext_acr_replication.images import report as image_report
+from azext_acr_replication.replicas.status import regional_endpoints_enabled
+from azext_acr_replication.images.watch import Watch
+from azext_acr_replication.arm.waiting import DEFAULT_TIMEOUT
 
 logger = get_logger(__name__)
 
@@ -42,7 +43,7 @@ def aad_token_provider(cli_ctx):
 def make_checker(cli_ctx, targets):
     """check(target, image) -> digest or None, with one EndpointClient (and its tokens) per endpoint."""
     from azure.cli.core.util import get_az_user_agent
-    from azext_acr_replication.registry_endpoint import EndpointClient, build_pipeline
+    from azext_acr_replication.images.endpoint import EndpointClient, build_pipeline
     aad = aad_token_provider(cli_ctx)
     clients = {t.endpoint: EndpointClient(t.endpoint, aad, build_pipeline(t.endpoint, get_az_user_agent()))
                for t in targets if t.endpoint}
@@ -65,13 +66,13 @@ def _progress_message(board, elapsed):
 def check_images(cmd, registry, replicas, images, wait, timeout, progress):
     from azure.cli.core.azclierror import AzureResponseError, ResourceNotFoundError, ValidationError
     name = registry.get('name')
-    if not replica_status.regional_endpoints_enabled(registry):
+    if not regional_endpoints_enabled(registry):
         error = ValidationError(f"Regional endpoints are disabled on registry '{name}', so a replica cannot be "
                                 "asked on its own whether it has an image.")
         error.set_recommendation(f"Enable them (Premium, preview) with 'az acr update -n {name} --regional-endpoints "
                                  "enabled', or run 'az acr replication status' without --image.")
         raise error
-    targets = replica_status.targets(registry, replicas)
+    targets = image_report.targets(registry, replicas)
     watch = Watch(targets, images, make_checker(cmd.cli_ctx, targets), wait=wait,
                   timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
                   on_progress=lambda board, elapsed: progress.add(message=_progress_message(board, elapsed)))
@@ -79,8 +80,8 @@ def check_images(cmd, registry, replicas, images, wait, timeout, progress):
         board = watch.run()
     finally:
         progress.end()
-    result = replica_status.report(name, board, waited=watch.clock() - watch.started if wait else None,
-                                   timed_out=watch.timed_out)
+    result = image_report.report(name, board, waited=watch.clock() - watch.started if wait else None,
+                                 timed_out=watch.timed_out)
     if board.complete():
         return result
     for image in result['images']:
@@ -93,4 +94,4 @@ def check_images(cmd, registry, replicas, images, wait, timeout, progress):
         raise ResourceNotFoundError(f"Not found in any region of '{name}': {', '.join(str(i) for i in nowhere)}. "
                                     "Check the repository and tag (or push the image first).")
     prefix = f'Timed out after {int(watch.timeout)} s. ' if watch.timed_out else ''
-    raise AzureResponseError(f"{prefix}Not in every region yet: {replica_status.problem_line(result)}.")
+    raise AzureResponseError(f"{prefix}Not in every region yet: {image_report.problem_line(result)}.")

@@ -14,7 +14,7 @@ no bodies).
 import re
 import threading
 
-from azext_acr_replication.errors import ReplicationError, describe, retry_after_seconds
+from azext_acr_replication.arm.errors import ReplicationError, describe, retry_after_seconds
 
 MANIFEST_TYPES = ', '.join([
     'application/vnd.oci.image.index.v1+json',

@@ -1,23 +1,14 @@
-"""The registry data plane: <registry>.azurecr.io and <registry>.<region>.geo.azurecr.io, reached
-through the emulator's HTTPS proxy.
-
-The `az` process under test has HTTPS_PROXY pointing here (ARM stays direct through NO_PROXY). A
-CONNECT to a registry host is answered with a TLS tunnel whose certificate the emulator's own CA
-signed; inside it, RegistryHandler speaks the registry's OAuth2 challenge flow and the manifest API
-as ACR does. A CONNECT (or plain proxy request) to any other host is refused and recorded as a
-leak: tests fail on it, so the network guard still holds.
+"""The registry data plane: <registry>.azurecr.io and <registry>.<region>.geo.azurecr.io as ACR answers
+them (the OAuth2 challenge flow and the manifest API), inside a tunnel the proxy (proxy.py) opened.
 """
 import re
-import ssl
-import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .faults import error_for
-from .server import CLIENT_ID, JsonHandler
+from ..json_handler import JsonHandler
+from ..state.arm import CLIENT_ID
+from ..state.knobs import error_for
 
-REGISTRY_HOST = re.compile(r"^[a-z0-9]{5,50}(\.[a-z0-9]+\.geo)?\.azurecr\.io$")
 MANIFEST = re.compile(r"^/v2/(?P<repo>[a-z0-9]+(?:[._/-][a-z0-9]+)*)/manifests/(?P<ref>[^/]+)$")
 MANIFEST_TYPES = ("application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json",
                   "application/vnd.docker.distribution.manifest.v2+json",
@@ -140,7 +131,7 @@ class RegistryHandler(JsonHandler):
         if not allowed:
             has_header = bool(self.headers.get("Authorization"))
             return self._challenge(registry, repository, head_only, invalid=has_header)
-        from .images import OCI_MANIFEST, Unknown
+        from ..state.images import OCI_MANIFEST, Unknown
         now = self.emu.state.advance()
         try:
             with self.emu.state.lock:
@@ -164,75 +155,3 @@ class RegistryHandler(JsonHandler):
         if not head_only:
             self.wfile.write(push.content)
         self._status = 200
-
-
-class ProxyHandler(BaseHTTPRequestHandler):
-    """An HTTPS proxy that only knows registry hosts."""
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *_):
-        pass
-
-    def do_CONNECT(self):  # noqa: N802
-        host, _, port = self.path.rpartition(":")
-        host = host.lower()
-        emulator = self.server.emulator
-        if port != "443" or not REGISTRY_HOST.match(host):
-            emulator.record_leak("CONNECT " + self.path)
-            return self._refuse(403, "Forbidden")
-        if host in emulator.controls["down_endpoints"] or emulator.state.endpoint(host) is None:
-            emulator.record({"method": "CONNECT", "path": "", "query": "", "host": host, "status": 502,
-                             "start": time.time(), "seconds": 0})
-            return self._refuse(502, "Bad Gateway")
-        self.send_response(200, "Connection Established")
-        self.end_headers()
-        self.wfile.flush()
-        try:
-            tunnel = self.server.tls.wrap_socket(self.connection, server_side=True)
-        except (ssl.SSLError, OSError):
-            self.close_connection = True
-            return None
-        try:
-            RegistryHandler(tunnel, self.client_address, self.server, host)
-        except (ssl.SSLError, OSError):
-            pass
-        self.close_connection = True
-        return None
-
-    def _refuse(self, status, reason):
-        self.send_response(status, reason)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-        self.close_connection = True
-
-    def _plain(self):
-        self.server.emulator.record_leak("{} {}".format(self.command, self.path))
-        self._refuse(403, "Forbidden")
-
-    do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = do_PATCH = _plain  # noqa: N815
-
-
-class ProxyServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, emulator, leaf_cert, leaf_key):
-        super().__init__(("127.0.0.1", 0), ProxyHandler)
-        self.emulator = emulator
-        self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.tls.load_cert_chain(leaf_cert, leaf_key)
-
-    @property
-    def url(self):
-        return "http://127.0.0.1:{}".format(self.server_address[1])
-
-
-def registry_dns_names(regions):
-    """The names the leaf certificate covers: every global and every regional registry endpoint."""
-    return ["*.azurecr.io"] + ["*.{}.geo.azurecr.io".format(region) for region in regions]
-
-
-def serve_proxy(emulator, leaf_cert, leaf_key):
-    proxy = ProxyServer(emulator, leaf_cert, leaf_key)
-    threading.Thread(target=proxy.serve_forever, name="registry-proxy", daemon=True).start()
-    return proxy

@@ -11,7 +11,7 @@ reported on time.
 import threading
 import time
 
-from azext_acr_replication.polling import Backoff
+from azext_acr_replication.arm.polling import Backoff
 
 PRESENT, MISSING, SKEW = 'present', 'missing', 'digest differs'
 CREATING, DELETING, REPLICA_FAILED = 'replica creating', 'replica deleting', 'replica failed'
@@ -120,7 +120,7 @@ class Watch:  # pylint: disable=too-many-instance-attributes
         self._stop = threading.Event()
 
     def _check(self, target, image):
-        from azext_acr_replication.registry_endpoint import DataPlaneError
+        from azext_acr_replication.images.endpoint import DataPlaneError
         try:
             digest = self.check(target, image)
         except DataPlaneError as error:

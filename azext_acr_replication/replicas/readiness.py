@@ -5,9 +5,9 @@
 """Wait until replicas hold the data (displayStatus Ready), not only until ARM says Succeeded."""
 import time
 
-from azext_acr_replication.arm_values import display_status, provisioning_state, state_of
-from azext_acr_replication.errors import ReplicationError
-from azext_acr_replication.polling import Backoff
+from azext_acr_replication.arm.values import display_status, provisioning_state, state_of
+from azext_acr_replication.arm.errors import ReplicationError
+from azext_acr_replication.arm.polling import Backoff
 
 READY = 'Ready'
 ENDED_BADLY = ('Failed', 'Canceled')

@@ -8,9 +8,9 @@ client: a test can drive it with fakes.
 """
 from knack.log import get_logger
 
-from azext_acr_replication import plan as planning
-from azext_acr_replication.arm_values import provisioning_state
-from azext_acr_replication.operations import PREMIUM_ONLY, SAME_AS_HOME, Executor, apply, report_failures
+from azext_acr_replication.replicas import plan as planning
+from azext_acr_replication.arm.values import provisioning_state
+from azext_acr_replication.replicas.operations import PREMIUM_ONLY, SAME_AS_HOME, Executor, apply, report_failures
 
 logger = get_logger(__name__)
 
@@ -112,7 +112,7 @@ def record_outcomes(registry_plan, outcomes, options):
 
 def wait_after(ctx, registry_plan, options, show_progress=True):
     """Wait for replicas another run is still creating, then (--wait-ready) for the data."""
-    from azext_acr_replication.waiting import DEFAULT_TIMEOUT
+    from azext_acr_replication.arm.waiting import DEFAULT_TIMEOUT
     timeout = DEFAULT_TIMEOUT if options.timeout is None else options.timeout
     registry_plan.current.update(_finish_running(ctx, registry_plan, timeout))
     if options.wait_ready:
@@ -144,7 +144,7 @@ def reconcile(ctx, desired, options):
 
 def _finish_running(ctx, registry_plan, timeout):
     """Asked-about replicas we left alone that are mid-operation (another run, or one cut short): wait for them."""
-    from azext_acr_replication import waiting
+    from azext_acr_replication.arm import waiting
     ref = registry_plan.ref
     running = [(a.name, provisioning_state(registry_plan.existing[a.name.lower()]))
                for a in registry_plan.actions
@@ -170,7 +170,7 @@ def _unknown_region_hint(ctx, outcomes):
     if not bad:
         return
     from azure.cli.core.azclierror import InvalidArgumentValueError
-    from azext_acr_replication.names import unknown_location_message
+    from azext_acr_replication.arm.names import unknown_location_message
     known = ctx.known_regions()
     if not known:
         return
@@ -182,7 +182,7 @@ def _unknown_region_hint(ctx, outcomes):
 
 
 def _wait_ready(ctx, ref, names, timeout, show_progress=True):
-    from azext_acr_replication.readiness import wait_until_ready
+    from azext_acr_replication.replicas.readiness import wait_until_ready
     progress = ctx.progress if show_progress else _NoProgress()
 
     def show(states):

@@ -5,7 +5,7 @@
 import queue
 import threading
 
-from azext_acr_replication.errors import describe
+from azext_acr_replication.arm.errors import describe
 
 
 class Outcome:  # pylint: disable=too-few-public-methods

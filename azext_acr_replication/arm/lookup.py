@@ -4,8 +4,8 @@
 """Find a registry's resource group, home region and SKU with as few ARM calls as possible."""
 from knack.log import get_logger
 
-from azext_acr_replication.arm_values import sku_name
-from azext_acr_replication.group_cache import GroupCache
+from azext_acr_replication.arm.values import sku_name
+from azext_acr_replication.arm.group_cache import GroupCache
 
 logger = get_logger(__name__)
 

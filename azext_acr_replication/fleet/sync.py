@@ -11,10 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from knack.log import get_logger
 
-from azext_acr_replication import reconcile
-from azext_acr_replication.desired import RunOptions
-from azext_acr_replication.errors import describe
-from azext_acr_replication.operations import apply
+from azext_acr_replication.replicas import reconcile
+from azext_acr_replication.replicas.desired import RunOptions
+from azext_acr_replication.arm.errors import describe
+from azext_acr_replication.replicas.operations import apply
 
 logger = get_logger(__name__)
 

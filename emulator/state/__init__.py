@@ -1,0 +1,4 @@
+"""What the emulator knows: subscriptions, registries, replicas and their operations (arm.py), images and
+their spread across regions (images.py), knobs and injected faults (knobs.py), tokens (tokens.py), and
+the Emulator that holds them all. No HTTP here."""
+from .arm import CLIENT_ID, CLIENT_SECRET, SECOND_SUBSCRIPTION_ID, SUBSCRIPTION_ID, TENANT_ID  # noqa: F401

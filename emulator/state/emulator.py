@@ -1,0 +1,57 @@
+"""Everything one running emulator holds: knobs and faults, the ARM state, the token issuer and the
+request logs. Both HTTP fronts (ARM and the registry data plane) read it through `server.emulator`."""
+import threading
+
+from .arm import TENANT_ID, ArmState
+from .knobs import Controls
+from .tokens import TokenIssuer
+
+
+class Emulator:
+    """Everything one running emulator holds; the HTTP handler reads it through `server.emulator`."""
+
+    def __init__(self):
+        self.controls = Controls()
+        self.state = ArmState(self.controls)
+        self.tokens = TokenIssuer(TENANT_ID)
+        self.log = []
+        self.leak_log = []  # proxy requests for hosts that are not registry endpoints
+        self.policy_requests = []  # acquirePolicyToken calls: operation, changeReference, token handed out
+        self._log_lock = threading.Lock()
+
+    def record(self, entry):
+        with self._log_lock:
+            self.log.append(entry)
+
+    def record_leak(self, what):
+        with self._log_lock:
+            self.leak_log.append(what)
+
+    def leaks(self):
+        with self._log_lock:
+            return list(self.leak_log)
+
+    def push(self, registry, repository, tag, digest=None, first_region=None, lag_seconds=None):
+        """A simulated `docker push`: in first_region (default the home region) at once, elsewhere later."""
+        pushed = self.state.push(registry, repository, tag, self.state.clock(), digest=digest,
+                                 first_region=first_region, lag_seconds=lag_seconds)
+        return {"registry": registry, "repository": repository, "tag": tag, "digest": pushed.digest,
+                "first_region": pushed.first_region, "at": pushed.at}
+
+    def requests(self):
+        with self._log_lock:
+            return list(self.log)
+
+    def clear_log(self):
+        with self._log_lock:
+            self.log = []
+
+    def dataplane_requests(self):
+        return [e for e in self.requests() if str(e.get("host", "")).endswith("azurecr.io")]
+
+    def reset(self, extra_registries=0):
+        self.controls.reset()
+        self.policy_requests = []
+        self.tokens.lifetime = int(self.controls["token_lifetime"])
+        self.state.reset(extra_registries=extra_registries)
+        self.clear_log()
