@@ -33,14 +33,14 @@ test: wheel
 	$(AZ_SAFE_ENV) $(PY) -m pytest tests -q -p no:cacheprovider -n $(WORKERS)
 
 unit: venv
-	$(PY) -m pytest tests/test_unit.py tests/test_unit_hardening.py tests/test_unit_status.py tests/test_unit_fleet.py tests/test_command_metadata.py tests/test_layout.py -q -p no:cacheprovider
+	$(PY) -m pytest tests/test_unit.py tests/test_unit_hardening.py tests/test_unit_status.py tests/test_unit_fleet.py tests/test_unit_dataplane.py tests/test_command_metadata.py tests/test_layout.py -q -p no:cacheprovider
 
 # the oldest azure-cli we claim (azext.minCliCoreVersion): the end-to-end suites against its az
 compat: wheel $(COMPAT_VENV)/.installed
 	$(AZ_SAFE_ENV) ACR_REPLICATION_AZ=$(CURDIR)/$(COMPAT_VENV)/bin/az $(PY) -m pytest -q -p no:cacheprovider \
 		-n $(WORKERS) tests/test_commands_e2e.py tests/test_ci_features_e2e.py tests/test_hardening_e2e.py \
 		tests/test_status_e2e.py tests/test_cli_parity.py tests/test_dropin_e2e.py tests/test_release_e2e.py \
-		tests/test_fleet_e2e.py
+		tests/test_fleet_e2e.py tests/test_dataplane_e2e.py
 
 $(COMPAT_VENV)/.installed:
 	python3 -m venv $(COMPAT_VENV)

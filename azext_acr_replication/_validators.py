@@ -18,14 +18,20 @@ def _login_server_suffix(cmd):
     return getattr(cmd.cli_ctx.cloud.suffixes, 'acr_login_server_endpoint', None) or '.azurecr.io'
 
 
+def _registry_name(cmd, value):
+    """'myreg' from 'myreg', its login server 'myreg.azurecr.io' (the cloud's suffix: azurecr.cn, ...) or
+    one with a domain name label hash, 'myreg-<hash>.azurecr.io', as the built-in takes them."""
+    suffix = _login_server_suffix(cmd)
+    if value.lower().endswith(suffix.lower()):
+        return value[:-len(suffix)].split('-', 1)[0]
+    return value
+
+
 def validate_registry_name(cmd, namespace):
     name = namespace.registry_name
     if name is None:
         return
-    suffix = _login_server_suffix(cmd)
-    if name.lower().endswith(suffix.lower()):
-        name = name[:-len(suffix)]
-        namespace.registry_name = name
+    name = namespace.registry_name = _registry_name(cmd, name)
     if not REGISTRY_NAME.match(name):
         raise ArgumentError(BAD_REGISTRY_NAME.format(name))
 
@@ -112,7 +118,8 @@ def validate_images(cmd, namespace):
     values = getattr(namespace, 'image', None)
     if not values:
         return
-    login_server = f'{namespace.registry_name}{_login_server_suffix(cmd)}' if namespace.registry_name else None
+    registry = _registry_name(cmd, namespace.registry_name) if namespace.registry_name else None
+    login_server = f'{registry}{_login_server_suffix(cmd)}' if registry else None
     images = []
     for value in values:
         for part in value.split(','):

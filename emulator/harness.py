@@ -33,13 +33,17 @@ def closed_loopback_port():
 
 def start_servers(workdir, port=0):
     """ARM on https://127.0.0.1:port and the registry proxy beside it, sharing one emulator and one CA.
+    A second, foreign CA signs the certificate the proxy presents under the knob tls_inspection (its
+    certificate is tls-foreign/cert.pem, trusted by nothing unless a test adds it).
 
     Returns (server, proxy, ca_cert_path); the caller runs server.serve_forever()."""
+    names = registry_dns_names(REGION_NAMES)
     cert_path, key_path = write_self_signed(os.path.join(workdir, "tls"))
-    leaf_cert, leaf_key = write_leaf(cert_path, key_path, os.path.join(workdir, "tls"),
-                                     registry_dns_names(REGION_NAMES))
+    leaf = write_leaf(cert_path, key_path, os.path.join(workdir, "tls"), names)
+    foreign_ca = write_self_signed(os.path.join(workdir, "tls-foreign"), "TLS-inspecting proxy CA")
+    foreign_leaf = write_leaf(*foreign_ca, os.path.join(workdir, "tls-foreign"), names)
     server = EmulatorServer(port, cert_path, key_path)
-    proxy = serve_proxy(server.emulator, leaf_cert, leaf_key)
+    proxy = serve_proxy(server.emulator, leaf, foreign_leaf)
     return server, proxy, cert_path
 
 
@@ -53,6 +57,8 @@ class RunningEmulator:
         self.proxy = proxy
         # the registry proxy when there is one: it serves *.azurecr.io and refuses (and records) the rest
         self.proxy_url = proxy.url if proxy else "http://127.0.0.1:{}".format(closed_loopback_port())
+        # the CA of the certificate the proxy presents under the knob tls_inspection
+        self.foreign_ca_path = os.path.join(workdir, "tls-foreign", "cert.pem")
 
     # --- control, in-process ----------------------------------------------------------------
     def requests(self, arm_only=True):
@@ -74,8 +80,8 @@ class RunningEmulator:
     def fault(self, **spec):
         self.emulator.controls.add_fault(**spec)
 
-    def push(self, registry, repository, tag, digest=None, first_region=None, lag_seconds=None):
-        return self.emulator.push(registry, repository, tag, digest, first_region, lag_seconds)
+    def push(self, registry, repository, tag, digest=None, first_region=None, lag_seconds=None, media_type=None):
+        return self.emulator.push(registry, repository, tag, digest, first_region, lag_seconds, media_type)
 
     def dataplane_requests(self):
         return self.emulator.dataplane_requests()
@@ -109,10 +115,11 @@ class RunningEmulator:
         return env
 
 
-def login(az, running, env):
-    """Register the emulator as a cloud and log in with its service principal."""
-    az(["cloud", "register", "-n", CLOUD_NAME, "--endpoint-resource-manager", running.url.rstrip("/")], env)
-    az(["cloud", "set", "-n", CLOUD_NAME], env)
+def login(az, running, env, cloud_name=CLOUD_NAME):
+    """Register the emulator as a cloud and log in with its service principal. The cloud's endpoints and
+    suffixes (acrLoginServer: the knob acr_login_server_suffix) come from the emulator's /metadata/endpoints."""
+    az(["cloud", "register", "-n", cloud_name, "--endpoint-resource-manager", running.url.rstrip("/")], env)
+    az(["cloud", "set", "-n", cloud_name], env)
     az(["config", "set", "core.instance_discovery=false", "core.collect_telemetry=false",
         "core.survey_message=false", "core.first_run=false", "extension.use_dynamic_install=no"], env)
     az(["login", "--service-principal", "-u", CLIENT_ID, "-p", CLIENT_SECRET, "--tenant", TENANT_ID,

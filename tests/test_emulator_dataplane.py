@@ -212,3 +212,130 @@ def test_data_plane_requests_are_logged_with_host(arm):
     log = arm.dataplane_requests()
     assert log[-1]["host"] == "demopremium.azurecr.io" and log[-1]["path"] == "/v2/" and log[-1]["status"] == 401
     assert arm.requests() == [e for e in arm.requests() if "host" not in e]  # ARM log stays ARM only
+
+
+# --- as strict as the service (issue 19) ----------------------------------------------------------------------
+def claims(token):
+    from azext_acr_replication.images.endpoint import jwt_claims
+    return jwt_claims(token)
+
+
+def test_token_service_grants_only_what_the_identity_has_and_still_answers_200(arm):
+    arm.push("demopremium", "hello", "v1")
+    arm.knobs(grants={"demopremium": ["pull"], "demopremium/hello": ["metadata_read"]})
+    http = session(arm)
+    token = access_token(arm, http, "demopremium.azurecr.io")  # asserts the 200
+    assert claims(token)["access"] == [{"type": "repository", "name": "hello", "actions": []}]
+    refused = head(arm, http, "demopremium.azurecr.io", token=token)
+    assert refused.status_code == 401 and 'error="invalid_token"' in refused.headers["WWW-Authenticate"]
+    other = access_token(arm, http, "demopremium.azurecr.io", repository="other")
+    assert claims(other)["access"] == [{"type": "repository", "name": "other", "actions": ["pull"]}]
+    arm.knobs(grants={})
+    assert claims(access_token(arm, http, "demopremium.azurecr.io"))["access"][0]["actions"] == ["pull"]
+
+
+def test_refresh_and_access_tokens_have_their_own_lifetimes(arm):
+    http = session(arm)
+    host = "demopremium.azurecr.io"
+    aad = arm.emulator.tokens.issue("https://containerregistry.azure.net", CLIENT_ID)
+    refresh = http.post("https://{}/oauth2/exchange".format(host), data={
+        "grant_type": "access_token", "service": host, "access_token": aad}).json()["refresh_token"]
+    access = access_token(arm, http, host)
+    assert claims(refresh)["exp"] - claims(refresh)["iat"] == 11700
+    assert claims(access)["exp"] - claims(access)["iat"] == 4500
+    arm.knobs(acr_refresh_token_lifetime=1, acr_access_token_lifetime=0.5)
+    refresh = http.post("https://{}/oauth2/exchange".format(host), data={
+        "grant_type": "access_token", "service": host, "access_token": aad}).json()["refresh_token"]
+    token = http.post("https://{}/oauth2/token".format(host), data={
+        "grant_type": "refresh_token", "service": host, "scope": "repository:hello:pull", "refresh_token": refresh})
+    arm.push("demopremium", "hello", "v1")
+    access = token.json()["access_token"]
+    assert head(arm, http, host, token=access).status_code == 200
+    time.sleep(0.6)
+    assert head(arm, http, host, token=access).status_code == 401  # the access token expired
+    assert http.post("https://{}/oauth2/token".format(host), data={
+        "grant_type": "refresh_token", "service": host, "scope": "repository:hello:pull",
+        "refresh_token": refresh}).status_code == 200  # the refresh token has not yet
+    time.sleep(0.5)
+    assert http.post("https://{}/oauth2/token".format(host), data={
+        "grant_type": "refresh_token", "service": host, "scope": "repository:hello:pull",
+        "refresh_token": refresh}).status_code == 401
+
+
+@pytest.mark.parametrize("retry_after", [None, 3])
+def test_token_requests_beyond_the_rate_are_throttled(arm, retry_after):
+    arm.knobs(token_requests_per_second=0.5, token_burst=2, token_retry_after=retry_after)
+    http = session(arm)
+    aad = arm.emulator.tokens.issue("https://containerregistry.azure.net", CLIENT_ID)
+    answers = [http.post("https://demopremium.azurecr.io/oauth2/exchange", data={
+        "grant_type": "access_token", "service": "demopremium.azurecr.io", "access_token": aad}) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[2].json()["errors"][0]["code"] == "TOOMANYREQUESTS"
+    assert answers[2].headers.get("Retry-After") == (None if retry_after is None else "3")
+    time.sleep(2.1)  # one more request's worth refilled
+    assert http.post("https://demopremium.azurecr.io/oauth2/exchange", data={
+        "grant_type": "access_token", "service": "demopremium.azurecr.io", "access_token": aad}).status_code == 200
+
+
+def test_every_manifest_type_is_stored_and_served_only_when_accepted(arm):
+    from emulator.state.images import DOCKER_LIST, DOCKER_MANIFEST, OCI_ARTIFACT, OCI_INDEX, OCI_MANIFEST
+    import hashlib
+    http = session(arm)
+    token = access_token(arm, http, "demopremium.azurecr.io")
+    url = "https://demopremium.azurecr.io/v2/hello/manifests/"
+    for tag, media_type in (("oci", OCI_MANIFEST), ("docker", DOCKER_MANIFEST), ("index", OCI_INDEX),
+                            ("list", DOCKER_LIST), ("sbom", OCI_ARTIFACT)):
+        pushed = arm.push("demopremium", "hello", tag, media_type=media_type)
+        got = http.get(url + tag, headers={"Accept": media_type, "Authorization": "Bearer " + token})
+        assert got.status_code == 200 and got.headers["Content-Type"] == media_type
+        assert got.json()["mediaType"] == media_type
+        assert got.headers["Docker-Content-Digest"] == pushed["digest"] == \
+            "sha256:" + hashlib.sha256(got.content).hexdigest()
+        others = ", ".join(t for t in (OCI_MANIFEST, DOCKER_MANIFEST, OCI_INDEX, DOCKER_LIST, OCI_ARTIFACT)
+                           if t != media_type)
+        refused = http.get(url + tag, headers={"Accept": others, "Authorization": "Bearer " + token})
+        assert refused.status_code == 404 and refused.json()["errors"][0]["code"] == "MANIFEST_UNKNOWN"
+        if media_type in (OCI_INDEX, DOCKER_LIST):
+            for child in got.json()["manifests"]:  # the per-platform manifests came with it
+                assert http.head(url + child["digest"], headers={
+                    "Accept": ACCEPT, "Authorization": "Bearer " + token}).status_code == 200
+    refused = http.get(url + "index", headers={"Accept": OCI_MANIFEST, "Authorization": "Bearer " + token})
+    assert refused.json()["errors"][0]["message"] == "OCI index found, but accept header does not support OCI indexes"
+
+
+def test_digest_header_can_be_omitted(arm):
+    arm.push("demopremium", "hello", "v1")
+    arm.knobs(omit_digest_header=True)
+    http = session(arm)
+    found = head(arm, http, "demopremium.azurecr.io", token=access_token(arm, http, "demopremium.azurecr.io"))
+    assert found.status_code == 200 and "Docker-Content-Digest" not in found.headers
+
+
+def test_domain_name_label_hash_and_sovereign_suffix_host_names(arm):
+    arm.emulator.state.add_registry("demo-rg", "dnlreg", "Premium", "westus", dnl_hash="e6cxh7aqdzhqa5cj")
+    enable_regional_endpoints(arm, "dnlreg")
+    body = call(arm, "GET", registry_path(reg="dnlreg")).json["properties"]
+    assert body["loginServer"] == "dnlreg-e6cxh7aqdzhqa5cj.azurecr.io"
+    assert body["regionalEndpointHostNames"] == ["dnlreg-e6cxh7aqdzhqa5cj.westus.geo.azurecr.io"]
+    http = session(arm)
+    challenge = http.get("https://dnlreg-e6cxh7aqdzhqa5cj.westus.geo.azurecr.io/v2/")
+    assert 'service="dnlreg-e6cxh7aqdzhqa5cj.azurecr.io"' in challenge.headers["WWW-Authenticate"]
+    with pytest.raises(requests.exceptions.ProxyError):  # the name without the hash does not resolve
+        session(arm).get("https://dnlreg.westus.geo.azurecr.io/v2/")
+    arm.knobs(acr_login_server_suffix="azurecr.cn")
+    assert call(arm, "GET", "/metadata/endpoints?api-version=2022-09-01").json["suffixes"]["acrLoginServer"] == \
+        "azurecr.cn"
+    assert call(arm, "GET", registry_path()).json["properties"]["loginServer"] == "demopremium.azurecr.cn"
+    assert http.get("https://demopremium.azurecr.cn/v2/").status_code == 401
+    with pytest.raises(requests.exceptions.ProxyError):  # another cloud's names do not resolve
+        session(arm).get("https://demopremium.azurecr.io/v2/")
+    assert arm.leaks() == []  # registry names of any cloud are not leaks
+
+
+def test_tls_inspection_presents_a_certificate_of_a_foreign_ca(arm):
+    arm.knobs(tls_inspection=True)
+    with pytest.raises(requests.exceptions.SSLError):
+        session(arm).get("https://demopremium.azurecr.io/v2/")
+    http = session(arm)
+    http.verify = arm.foreign_ca_path
+    assert http.get("https://demopremium.azurecr.io/v2/").status_code == 401

@@ -190,7 +190,7 @@ class FakeRegistry:
         self.calls = []
         self.expire_access = False
 
-    def send_request(self, request):
+    def send_request(self, request, **_):
         method, url = request.method, request.url
         path = url.split("azurecr.io", 1)[1]
         self.calls.append((method, path))
@@ -212,7 +212,7 @@ def endpoint(manifests):
     fake = FakeRegistry(manifests)
     aad_calls = []
 
-    def aad():
+    def aad(renew=False):
         aad_calls.append(1)
         return "AAD", "tenant"
     return EndpointClient("myreg.westus.geo.azurecr.io", aad, pipeline=fake), fake, aad_calls

@@ -4,8 +4,6 @@
 # pylint: disable=too-many-positional-arguments,too-many-arguments
 """`status --image`: wire the az login identity, one client per regional endpoint, the watch and the
 verdict (exit 0 / 1 / 3) together."""
-import threading
-
 from knack.log import get_logger
 
 from azext_acr_replication.images import report as image_report
@@ -19,37 +17,44 @@ ACR_AUDIENCE = 'https://containerregistry.azure.net'
 
 
 def aad_token_provider(cli_ctx):
-    """() -> (AAD token, tenant) of the az login identity for the registry's token exchange, fetched
-    once for all endpoints. The audience follows `az config set acr.audience_resource=...` like
-    `az acr login` does."""
-    lock, cache = threading.Lock(), {}
+    """The az login identity's AAD token for the registry's token exchange, shared by all endpoints and
+    acquired again when it expires (endpoint.AadToken). The audience follows `az config set
+    acr.audience_resource=...` like `az acr login` does."""
+    from azext_acr_replication.images.endpoint import AadToken
 
-    def get():
-        with lock:
-            if 'token' not in cache:
-                from azure.cli.core._profile import Profile
-                from azure.cli.core.commands.client_factory import get_subscription_id
-                configured = cli_ctx.config.get('acr', 'audience_resource', fallback=None)
-                audience = ACR_AUDIENCE
-                if configured:
-                    audience = configured if configured.startswith('https://') else f'https://{configured}.azure.net'
-                creds, _, tenant = Profile(cli_ctx=cli_ctx).get_raw_token(
-                    subscription=get_subscription_id(cli_ctx), resource=audience)
-                cache['token'] = (creds[1], tenant)
-            return cache['token']
-    return get
+    def acquire():
+        from azure.cli.core._profile import Profile
+        from azure.cli.core.commands.client_factory import get_subscription_id
+        configured = cli_ctx.config.get('acr', 'audience_resource', fallback=None)
+        audience = ACR_AUDIENCE
+        if configured:
+            audience = configured if configured.startswith('https://') else f'https://{configured}.azure.net'
+        creds, _, tenant = Profile(cli_ctx=cli_ctx).get_raw_token(
+            subscription=get_subscription_id(cli_ctx), resource=audience)
+        entry = creds[2] if len(creds) > 2 and isinstance(creds[2], dict) else {}
+        return creds[1], tenant, entry.get('expires_on')
+    return AadToken(acquire)
 
 
-def make_checker(cli_ctx, targets):
-    """check(target, image) -> digest or None, with one EndpointClient (and its tokens) per endpoint."""
+def signed_in_name(cli_ctx):
+    """The az login's user or service principal (app id), as `az account show` gives it."""
+    from azure.cli.core._profile import Profile
+    from azure.cli.core.commands.client_factory import get_subscription_id
+    return (Profile(cli_ctx=cli_ctx).get_subscription(get_subscription_id(cli_ctx)).get('user') or {}).get('name')
+
+
+def make_checker(cli_ctx, registry_name):
+    """check(target, image) -> digest or None, with one EndpointClient (and its tokens) per endpoint, TLS
+    verified as azure-cli does for ARM (AZURE_CLI_DISABLE_CONNECTION_VERIFICATION, REQUESTS_CA_BUNDLE)."""
+    from azure.cli.core._debug import change_ssl_cert_verification_track2
     from azure.cli.core.util import get_az_user_agent
-    from azext_acr_replication.images.endpoint import EndpointClient, build_pipeline
-    aad = aad_token_provider(cli_ctx)
-    clients = {t.endpoint: EndpointClient(t.endpoint, aad, build_pipeline(t.endpoint, get_az_user_agent()))
-               for t in targets if t.endpoint}
+    from azext_acr_replication.images.endpoint import Endpoints
+    endpoints = Endpoints(aad_token_provider(cli_ctx), identity=signed_in_name(cli_ctx), registry=registry_name,
+                          user_agent=get_az_user_agent(),
+                          connection_verify=change_ssl_cert_verification_track2().get('connection_verify', True))
 
     def check(target, image):
-        return clients[target.endpoint].manifest_digest(image.repository, image.reference)
+        return endpoints.client(target.endpoint).manifest_digest(image.repository, image.reference)
     return check
 
 
@@ -73,7 +78,7 @@ def check_images(cmd, registry, replicas, images, wait, timeout, progress):
                                  "enabled', or run 'az acr replication status' without --image.")
         raise error
     targets = image_report.targets(registry, replicas)
-    watch = Watch(targets, images, make_checker(cmd.cli_ctx, targets), wait=wait,
+    watch = Watch(targets, images, make_checker(cmd.cli_ctx, name), wait=wait,
                   timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
                   on_progress=lambda board, elapsed: progress.add(message=_progress_message(board, elapsed)))
     try:

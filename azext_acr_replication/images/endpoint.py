@@ -6,13 +6,23 @@
 The registry's documented OAuth2 flow on azure-core's pipeline: GET /v2/ -> 401 with a Bearer
 challenge (realm, service) -> POST /oauth2/exchange with the AAD token of the az login identity ->
 refresh token -> POST /oauth2/token for `repository:REPO:pull` -> access token -> HEAD
-/v2/REPO/manifests/REF -> Docker-Content-Digest. The refresh token and each access token are kept
-for the life of the client, so a second image or a second poll costs one HEAD. No token is ever
-logged or put in an error message (azure-core's HttpLoggingPolicy redacts Authorization and logs
-no bodies).
+/v2/REPO/manifests/REF -> Docker-Content-Digest.
+
+Tokens are kept (the AAD token for every endpoint, a refresh token per endpoint, an access token per
+endpoint and repository) and renewed shortly before they expire (their `exp` claim; the AAD token's expiry
+from az) or when the registry answers 401, so a second image or a second poll costs one HEAD and a wait of
+any length outlives them all. Throttled token requests (429) are retried with backoff, Retry-After
+honoured. The token service answers 200 even for an identity that may not pull, with fewer actions than
+asked: the access token's `access` claim (read without checking the signature) tells that case apart.
+No token is ever logged or put in an error message (azure-core's HttpLoggingPolicy redacts Authorization
+and logs no bodies).
 """
+import base64
+import hashlib
+import json
 import re
 import threading
+import time
 
 from azext_acr_replication.arm.errors import ReplicationError, describe, retry_after_seconds
 
@@ -21,15 +31,21 @@ MANIFEST_TYPES = ', '.join([
     'application/vnd.oci.image.manifest.v1+json',
     'application/vnd.docker.distribution.manifest.list.v2+json',
     'application/vnd.docker.distribution.manifest.v2+json',
+    'application/vnd.oci.artifact.manifest.v1+json',
 ])
 CONNECT_TIMEOUT = 4   # seconds to open a connection to an endpoint
 READ_TIMEOUT = 8      # seconds to wait for an answer
+TOKEN_RETRIES = 6     # a throttled token request is retried this often (0.5 s backoff doubling to 4 s: ~15 s)
+RETRY_AFTER_CAP = 10  # a longer Retry-After is not slept through here but handed to the caller (retry_after)
+DENIED = ("{identity} may not pull {repository} in {registry}: needs AcrPull, or 'Container Registry Repository "
+          "Reader' on registries with ABAC repository permissions")
 _CHALLENGE_FIELD = re.compile(r'(\w+)="([^"]*)"')
 
 
 class DataPlaneError(ReplicationError):
-    """A check that got no answer about the manifest. kind: unreachable, unauthorized, forbidden,
-    throttled or error; retry_after (seconds) when the registry said when to come back."""
+    """A check that got no answer about the manifest. kind: unreachable, unauthorized, forbidden (a 403: a
+    firewall or the token service refusing), denied (the identity may not pull), throttled or error;
+    retry_after (seconds) when the registry said when to come back."""
 
     def __init__(self, kind, message, retry_after=None):
         super().__init__(message)
@@ -44,48 +60,139 @@ def parse_challenge(header):
     return dict(_CHALLENGE_FIELD.findall(header))
 
 
-def build_pipeline(host, user_agent=None):
+def jwt_claims(token):
+    """The claims of a JWT, read without checking its signature (the registry checks it), or {}."""
+    try:
+        payload = token.split('.')[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + '=' * (-len(payload) % 4)))
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def granted_actions(access_token, repository):
+    """The actions an ACR access token grants on repository (its `access` claim, keys in either case, as
+    ACR and its docs differ), or None when the token does not say."""
+    access = jwt_claims(access_token).get('access')
+    if not isinstance(access, list):
+        return None
+    actions = set()
+    for entry in access:
+        fields = {str(k).lower(): v for k, v in entry.items()} if isinstance(entry, dict) else {}
+        if fields.get('type') == 'repository' and fields.get('name') == repository:
+            actions.update(fields.get('actions') or [])
+    return actions
+
+
+class Token:  # pylint: disable=too-few-public-methods
+    """A token and when to renew it: a quarter of its life (at most a minute) before it expires. The expiry is
+    the caller's (az gives the AAD token's) or the token's own `exp` claim; none known: kept until refused."""
+
+    def __init__(self, value, now, expires_on=None):
+        self.value = value
+        expires = expires_on if expires_on is not None else jwt_claims(value).get('exp')
+        self.renew_at = None
+        if isinstance(expires, (int, float)):
+            self.renew_at = expires - min(60.0, max(0.0, expires - now) / 4)
+
+    def fresh(self, now):
+        return self.renew_at is None or now < self.renew_at
+
+
+class AadToken:  # pylint: disable=too-few-public-methods
+    """The az login identity's AAD token for the registry's token exchange, shared by every endpoint: acquired
+    on first use and again when it is about to expire or an exchange refuses it. acquire() -> (token, tenant,
+    expires_on epoch seconds or None)."""
+
+    def __init__(self, acquire, clock=time.time):
+        self._acquire = acquire
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._token = None
+        self._tenant = None
+
+    def __call__(self, renew=False):
+        """(token, tenant)"""
+        with self._lock:
+            if renew or self._token is None or not self._token.fresh(self._clock()):
+                value, self._tenant, expires_on = self._acquire()
+                self._token = Token(value, self._clock(), expires_on)
+            return self._token.value, self._tenant
+
+
+def _retry_policy(**settings):
+    """azure-core's RetryPolicy, and for the token service too: POST (which it never retries on 429) is
+    retried like GET, backoff starts with the first retry, and a Retry-After above RETRY_AFTER_CAP is
+    handed to the caller instead of being slept through."""
+    from azure.core.pipeline.policies import RetryPolicy
+
+    class RegistryRetryPolicy(RetryPolicy):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self._method_whitelist = self._method_whitelist | {'POST'}  # exchange and token: no side effect
+
+        def is_retry(self, settings, response):
+            retry_after = self.get_retry_after(response)
+            if retry_after is not None and retry_after > RETRY_AFTER_CAP:
+                return False
+            return super().is_retry(settings, response)
+
+        def get_backoff_time(self, settings):
+            return max(super().get_backoff_time(settings), settings['backoff'])
+
+    return RegistryRetryPolicy(**settings)
+
+
+def build_pipeline(host, user_agent=None, connection_verify=True):
     """An azure-core pipeline for one endpoint: bounded retries (Retry-After honoured), short timeouts,
-    the CLI's proxy and CA settings from the environment, headers logged with Authorization redacted."""
+    the CLI's proxy settings from the environment, TLS verification as azure-cli's ARM clients do it
+    (connection_verify: True, False or a CA bundle path), headers logged with Authorization redacted."""
     from azure.core import PipelineClient
-    from azure.core.pipeline.policies import (HeadersPolicy, HttpLoggingPolicy, RetryPolicy,
-                                              UserAgentPolicy)
+    from azure.core.pipeline.policies import HeadersPolicy, HttpLoggingPolicy, UserAgentPolicy
     from azure.core.pipeline.transport import RequestsTransport
     policies = [
         HeadersPolicy(),
         UserAgentPolicy(base_user_agent=user_agent or 'acr-replication'),
-        RetryPolicy(retry_total=3, retry_connect=2, retry_read=1, retry_status=3, retry_backoff_factor=0.5,
-                    retry_backoff_max=4),
+        _retry_policy(retry_total=3, retry_connect=2, retry_read=1, retry_status=3, retry_backoff_factor=0.5,
+                      retry_backoff_max=4),
         HttpLoggingPolicy(),
     ]
-    transport = RequestsTransport(connection_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT)
+    transport = RequestsTransport(connection_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT,
+                                  connection_verify=connection_verify)
     return PipelineClient(base_url=f'https://{host}', policies=policies, transport=transport)
 
 
 class EndpointClient:  # pylint: disable=too-many-instance-attributes,too-few-public-methods
-    """One login server, e.g. myreg.eastus.geo.azurecr.io. Thread-safe; tokens are fetched once."""
+    """One login server, e.g. myreg.eastus.geo.azurecr.io. Thread-safe; tokens are kept and renewed."""
 
-    def __init__(self, host, aad_token, pipeline=None):
-        """aad_token() -> (token, tenant) of the az login identity, called at most once per endpoint."""
+    def __init__(self, host, aad_token, pipeline=None, *, identity=None, registry=None, clock=time.time):
+        """aad_token(renew=False) -> (token, tenant) of the az login identity (an AadToken); identity and
+        registry name who may not pull where, when that is the answer."""
         self.host = host
         self._aad_token = aad_token
         self._pipeline = pipeline or build_pipeline(host)
+        self._identity = identity or 'The signed-in identity'
+        self._registry = registry
+        self._clock = clock
         self._lock = threading.Lock()
         self._service = None
         self._realm = None
-        self._refresh = None
+        self._refresh = None  # Token
         self._anonymous = False
-        self._access = {}  # repository -> access token
+        self._access = {}  # repository -> Token
 
     # --- transport ---------------------------------------------------------------------------------
-    def _send(self, method, path_or_url, headers=None, form=None):
+    def _send(self, method, path_or_url, headers=None, form=None, **options):
         from azure.core.exceptions import ServiceRequestError, ServiceResponseError
         from azure.core.rest import HttpRequest
         url = path_or_url if path_or_url.startswith('https://') else f'https://{self.host}{path_or_url}'
         request = HttpRequest(method, url, headers=headers or {}, data=form)
         try:
-            return self._pipeline.send_request(request)
+            return self._pipeline.send_request(request, **options)
         except (ServiceRequestError, ServiceResponseError) as error:
+            if _certificate_refused(error):
+                from azure.cli.core.util import SSLERROR_TEMPLATE
+                raise DataPlaneError('unreachable', f'{self.host}: {SSLERROR_TEMPLATE}') from None
             raise DataPlaneError('unreachable', f'{self.host} did not answer ({describe(error)[:200]})') from None
 
     # --- tokens --------------------------------------------------------------------------------------
@@ -99,36 +206,56 @@ class EndpointClient:  # pylint: disable=too-many-instance-attributes,too-few-pu
             raise _unexpected(self.host, 'GET /v2/', response)
         self._realm, self._service = challenge['realm'], challenge.get('service') or self.host
 
-    def _oauth(self, path):
+    def _post_token_service(self, path, form):
         from urllib.parse import urlsplit
-        realm = urlsplit(self._realm)
-        return f'https://{realm.netloc}{path}'
+        url = f'https://{urlsplit(self._realm).netloc}{path}'
+        response = self._send('POST', url, form=form, retry_total=TOKEN_RETRIES, retry_status=TOKEN_RETRIES)
+        if response.status_code == 429:
+            raise DataPlaneError('throttled', f'{self.host} is throttling token requests (429)',
+                                 retry_after=retry_after_seconds(response.headers))
+        return response
 
     def _exchange(self):
-        token, tenant = self._aad_token()
-        form = {'grant_type': 'access_token', 'service': self._service, 'access_token': token}
-        if tenant:
-            form['tenant'] = tenant
-        response = self._send('POST', self._oauth('/oauth2/exchange'), form=form)
+        for renew in (False, True):
+            token, tenant = self._aad_token(renew=renew)
+            form = {'grant_type': 'access_token', 'service': self._service, 'access_token': token}
+            if tenant:
+                form['tenant'] = tenant
+            response = self._post_token_service('/oauth2/exchange', form)
+            if response.status_code != 401:
+                break  # a 401 may be an AAD token that expired on the way: acquire a new one, once
         if response.status_code in (401, 403):
             raise DataPlaneError('unauthorized', f'{self.host} refused the sign-in ({response.status_code}); run '
                                  "'az login' and try again")
         if response.status_code != 200:
             raise _unexpected(self.host, 'POST /oauth2/exchange', response)
-        self._refresh = response.json().get('refresh_token')
+        self._refresh = Token(response.json().get('refresh_token'), self._clock())
 
-    def _access_token(self, repository):
+    def _request_access_token(self, repository):
         form = {'grant_type': 'refresh_token', 'service': self._service,
-                'scope': f'repository:{repository}:pull', 'refresh_token': self._refresh}
-        response = self._send('POST', self._oauth('/oauth2/token'), form=form)
+                'scope': f'repository:{repository}:pull', 'refresh_token': self._refresh.value}
+        return self._post_token_service('/oauth2/token', form)
+
+    def _new_access_token(self, repository):
+        if self._refresh is None or not self._refresh.fresh(self._clock()):
+            self._exchange()
+        response = self._request_access_token(repository)
+        if response.status_code == 401:  # the refresh token expired or was revoked: exchange again, once
+            self._exchange()
+            response = self._request_access_token(repository)
         if response.status_code == 401:
-            return None  # the refresh token expired: exchange again
+            raise DataPlaneError('unauthorized', f"{self.host} did not accept the sign-in; run 'az login'")
         if response.status_code == 403:
             raise DataPlaneError('forbidden', f'{self.host} refused to read {repository} (403): the signed-in '
                                  "identity needs the AcrPull role (or a role with 'pull') on the registry")
         if response.status_code != 200:
             raise _unexpected(self.host, 'POST /oauth2/token', response)
-        return response.json().get('access_token')
+        token = Token(response.json().get('access_token'), self._clock())
+        granted = granted_actions(token.value, repository)
+        if granted is not None and not granted & {'pull', '*'}:
+            raise DataPlaneError('denied', DENIED.format(identity=self._identity, repository=repository,
+                                                         registry=self._registry or self._service))
+        return token
 
     def _authorization(self, repository, renew=False):
         with self._lock:
@@ -136,19 +263,10 @@ class EndpointClient:  # pylint: disable=too-many-instance-attributes,too-few-pu
                 self._discover()
             if self._anonymous:
                 return {}
-            if renew:
-                self._access.pop(repository, None)
-            if repository not in self._access:
-                if self._refresh is None:
-                    self._exchange()
-                token = self._access_token(repository)
-                if token is None:
-                    self._exchange()
-                    token = self._access_token(repository)
-                if token is None:
-                    raise DataPlaneError('unauthorized', f"{self.host} did not accept the sign-in; run 'az login'")
-                self._access[repository] = token
-            return {'Authorization': 'Bearer ' + self._access[repository]}
+            token = self._access.get(repository)
+            if renew or token is None or not token.fresh(self._clock()):
+                token = self._access[repository] = self._new_access_token(repository)
+            return {'Authorization': 'Bearer ' + token.value}
 
     # --- manifests -----------------------------------------------------------------------------------
     def manifest_digest(self, repository, reference):
@@ -159,9 +277,9 @@ class EndpointClient:  # pylint: disable=too-many-instance-attributes,too-few-pu
             headers.update(self._authorization(repository, renew=renew))
             response = self._send('HEAD', path, headers=headers)
             if response.status_code == 401 and not renew:
-                continue  # the access token expired: get a new one once
+                continue  # the access token expired or was revoked: get a new one once
             if response.status_code == 200:
-                return response.headers.get('Docker-Content-Digest')
+                return self._digest(response, path, headers, reference)
             if response.status_code == 404:
                 return None
             if response.status_code == 429:
@@ -169,6 +287,47 @@ class EndpointClient:  # pylint: disable=too-many-instance-attributes,too-few-pu
                                      retry_after=retry_after_seconds(response.headers))
             raise _unexpected(self.host, 'HEAD manifest', response)
         raise DataPlaneError('unauthorized', f"{self.host} did not accept the access token; run 'az login'")
+
+    def _digest(self, response, path, headers, reference):
+        """Docker-Content-Digest; without it, a digest reference is confirmed by the 200 itself, and for a tag
+        the manifest is read and hashed (its digest is the SHA-256 of its bytes)."""
+        digest = response.headers.get('Docker-Content-Digest')
+        if digest:
+            return digest
+        if ':' in reference:
+            return reference
+        response = self._send('GET', path, headers=headers)
+        if response.status_code != 200:
+            raise _unexpected(self.host, 'GET manifest', response)
+        return 'sha256:' + hashlib.sha256(response.content).hexdigest()
+
+
+class Endpoints:  # pylint: disable=too-few-public-methods
+    """One EndpointClient per login server, made on first use and shared by every check of it (thread-safe),
+    all with the same AAD token, identity and TLS settings."""
+
+    def __init__(self, aad_token, identity=None, registry=None, user_agent=None, connection_verify=True):
+        self._settings = (aad_token, identity, registry)
+        self._user_agent = user_agent
+        self._verify = connection_verify
+        self._lock = threading.Lock()
+        self._clients = {}
+
+    def client(self, host):
+        with self._lock:
+            if host not in self._clients:
+                aad_token, identity, registry = self._settings
+                self._clients[host] = EndpointClient(host, aad_token, build_pipeline(host, self._user_agent,
+                                                                                     self._verify),
+                                                     identity=identity, registry=registry)
+            return self._clients[host]
+
+
+def _certificate_refused(error):
+    """Whether a connection failed because the endpoint's certificate was not trusted (a TLS-inspecting
+    proxy, a missing CA bundle), as azure-cli tells it for ARM."""
+    from requests.exceptions import SSLError
+    return isinstance(getattr(error, 'inner_exception', None), SSLError)
 
 
 def _unexpected(host, what, response):

@@ -30,12 +30,21 @@ class ImageRef:  # pylint: disable=too-few-public-methods
         return hash(str(self))
 
 
+def _own_login_server(component, login_server):
+    """Whether component is the registry's login server (myreg.azurecr.io), with or without a domain name
+    label hash (myreg-<hash>.azurecr.io)."""
+    name, _, suffix = login_server.lower().partition('.')
+    label, _, rest = component.lower().partition('.')
+    return rest == suffix and (label == name or label.startswith(name + '-'))
+
+
 def parse_image(text, login_server=None):
     """ImageRef for 'repo:tag', 'repo@sha256:...', 'repo' (tag latest), optionally prefixed by the
     registry's own login server. Raises ValueError with a sentence that says what is wrong."""
     value = text.strip()
-    if login_server and value.lower().startswith(login_server.lower() + '/'):
-        value = value[len(login_server) + 1:]
+    first, _, rest = value.partition('/')
+    if login_server and rest and _own_login_server(first, login_server):
+        value = rest
     if '@' in value:
         repository, reference = value.split('@', 1)
         if not DIGEST.match(reference):

@@ -71,12 +71,12 @@ class Handler(JsonHandler):
             extra = {"sub": payload["subscription"]} if payload.get("subscription") else {}
             self.emu.state.add_registry(payload["group"], payload["name"], payload.get("sku", "Premium"),
                                         payload["location"], home_replica_name=payload.get("home_replica_name"),
-                                        **extra)
+                                        dnl_hash=payload.get("dnl_hash"), **extra)
             return self._send(204)
         if action == "push" and method == "POST":
             return self._send(200, self.emu.push(payload["registry"], payload["repository"], payload["tag"],
                                                  payload.get("digest"), payload.get("first_region"),
-                                                 payload.get("lag_seconds")))
+                                                 payload.get("lag_seconds"), payload.get("media_type")))
         if action == "leaks" and method == "GET":
             return self._send(200, {"value": self.emu.leaks()})
         if action == "tokens" and method == "GET":
@@ -119,7 +119,7 @@ class Handler(JsonHandler):
         return {"name": "Emulator", "resourceManager": base + "/", "portal": base + "/",
                 "authentication": {"loginEndpoint": base + "/", "audiences": [base + "/"],
                                    "tenant": "common", "identityProvider": "AAD"},
-                "suffixes": {"acrLoginServer": "azurecr.io", "storage": "core.windows.net",
+                "suffixes": {"acrLoginServer": self.emu.state.acr_suffix(), "storage": "core.windows.net",
                              "keyVaultDns": "vault.azure.net"},
                 "microsoftGraphResourceId": base + "/graph/", "graphAudience": base + "/graph/"}
 

@@ -1,6 +1,8 @@
 """The HTTPS proxy the `az` under test uses: a CONNECT to a registry host (<registry>.azurecr.io,
-<registry>.<region>.geo.azurecr.io) gets a TLS tunnel signed by the emulator's CA, served by
-RegistryHandler; any other host is refused and recorded as a leak."""
+<registry>-<dnl hash>.azurecr.io, <registry>.<region>.geo.azurecr.io; azurecr.cn and azurecr.us in sovereign
+clouds) gets a TLS tunnel signed by the emulator's CA, served by RegistryHandler; any other host is refused
+and recorded as a leak. With the knob tls_inspection it acts as a TLS-inspecting proxy: the tunnel's
+certificate is signed by a foreign CA the client does not trust."""
 import re
 import ssl
 import threading
@@ -9,7 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .registry import RegistryHandler
 
-REGISTRY_HOST = re.compile(r"^[a-z0-9]{5,50}(\.[a-z0-9]+\.geo)?\.azurecr\.io$")
+ACR_SUFFIXES = ("azurecr.io", "azurecr.cn", "azurecr.us")  # public, Azure China, Azure US Government
+REGISTRY_HOST = re.compile(r"^[a-z0-9]{5,50}(-[a-z0-9]+)?(\.[a-z0-9]+\.geo)?\.azurecr\.(io|cn|us)$")
 
 
 class ProxyHandler(BaseHTTPRequestHandler):
@@ -33,8 +36,9 @@ class ProxyHandler(BaseHTTPRequestHandler):
         self.send_response(200, "Connection Established")
         self.end_headers()
         self.wfile.flush()
+        tls = self.server.foreign_tls if emulator.controls["tls_inspection"] else self.server.tls
         try:
-            tunnel = self.server.tls.wrap_socket(self.connection, server_side=True)
+            tunnel = tls.wrap_socket(self.connection, server_side=True)
         except (ssl.SSLError, OSError):
             self.close_connection = True
             return None
@@ -62,11 +66,14 @@ class ProxyServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, emulator, leaf_cert, leaf_key):
+    def __init__(self, emulator, leaf, foreign_leaf):
+        """leaf, foreign_leaf: (certificate path, key path), signed by the emulator's CA and by a foreign one."""
         super().__init__(("127.0.0.1", 0), ProxyHandler)
         self.emulator = emulator
         self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.tls.load_cert_chain(leaf_cert, leaf_key)
+        self.tls.load_cert_chain(*leaf)
+        self.foreign_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.foreign_tls.load_cert_chain(*foreign_leaf)
 
     @property
     def url(self):
@@ -74,11 +81,13 @@ class ProxyServer(ThreadingHTTPServer):
 
 
 def registry_dns_names(regions):
-    """The names the leaf certificate covers: every global and every regional registry endpoint."""
-    return ["*.azurecr.io"] + ["*.{}.geo.azurecr.io".format(region) for region in regions]
+    """The names the leaf certificate covers: every global and every regional registry endpoint, in every
+    cloud's suffix (a wildcard covers <registry>-<dnl hash> too)."""
+    return ["*." + suffix for suffix in ACR_SUFFIXES] + [
+        "*.{}.geo.{}".format(region, suffix) for suffix in ACR_SUFFIXES for region in regions]
 
 
-def serve_proxy(emulator, leaf_cert, leaf_key):
-    proxy = ProxyServer(emulator, leaf_cert, leaf_key)
+def serve_proxy(emulator, leaf, foreign_leaf):
+    proxy = ProxyServer(emulator, leaf, foreign_leaf)
     threading.Thread(target=proxy.serve_forever, name="registry-proxy", daemon=True).start()
     return proxy

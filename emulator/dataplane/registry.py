@@ -1,5 +1,9 @@
 """The registry data plane: <registry>.azurecr.io and <registry>.<region>.geo.azurecr.io as ACR answers
 them (the OAuth2 challenge flow and the manifest API), inside a tunnel the proxy (proxy.py) opened.
+
+As strict as the service: tokens expire (refresh and access tokens separately), the token service grants
+only the actions the identity has (and still answers 200), is rate limited per registry, and a manifest is
+served only to a client whose Accept list names its media type.
 """
 import re
 import time
@@ -8,11 +12,9 @@ import urllib.parse
 from ..json_handler import JsonHandler
 from ..state.arm import CLIENT_ID
 from ..state.knobs import error_for
+from ..state.tokens import grant
 
 MANIFEST = re.compile(r"^/v2/(?P<repo>[a-z0-9]+(?:[._/-][a-z0-9]+)*)/manifests/(?P<ref>[^/]+)$")
-MANIFEST_TYPES = ("application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json",
-                  "application/vnd.docker.distribution.manifest.v2+json",
-                  "application/vnd.docker.distribution.manifest.list.v2+json")
 
 
 class RegistryHandler(JsonHandler):
@@ -58,6 +60,10 @@ class RegistryHandler(JsonHandler):
         if endpoint is None:
             return self._errors(404, "NOT_FOUND", "No registry is served at {}.".format(self.host))
         registry, region = endpoint
+        if method == "POST" and path in ("/oauth2/exchange", "/oauth2/token") and not self._within_rate(registry):
+            headers = {} if self.emu.controls["token_retry_after"] is None else {
+                "Retry-After": str(self.emu.controls["token_retry_after"])}
+            return self._errors(429, "TOOMANYREQUESTS", "too many requests", headers=headers)
         if method == "POST" and path == "/oauth2/exchange":
             return self._exchange(registry, urllib.parse.parse_qs(raw.decode()))
         if method == "POST" and path == "/oauth2/token":
@@ -72,6 +78,13 @@ class RegistryHandler(JsonHandler):
         return self._errors(404, "NOT_FOUND", "The emulator does not serve {} {}.".format(method, path))
 
     # --- auth -----------------------------------------------------------------------------------------
+    def _within_rate(self, registry):
+        rate = self.emu.controls["token_requests_per_second"]
+        if rate is None:
+            return True
+        return self.emu.controls.buckets.take(registry.name.lower(), rate, self.emu.controls["token_burst"],
+                                              time.time())
+
     def _challenge(self, registry, repository, head_only, invalid=False):
         value = 'Bearer realm="https://{}/oauth2/token",service="{}"'.format(self.host, registry.login_server)
         if repository:
@@ -102,7 +115,7 @@ class RegistryHandler(JsonHandler):
                                                 "message": "The AAD access token is invalid or expired."}]})
         refresh = self.emu.tokens.issue(registry.login_server, claims.get("sub") or CLIENT_ID,
                                         extra={"grant_type": "refresh_token"},
-                                        lifetime=int(self.emu.controls["acr_token_lifetime"]))
+                                        lifetime=self.emu.controls.acr_token_lifetime("refresh"))
         return self._send(200, {"refresh_token": refresh})
 
     def _token(self, registry, form):
@@ -112,14 +125,12 @@ class RegistryHandler(JsonHandler):
                 claims.get("grant_type") != "refresh_token" or claims.get("aud") != registry.login_server:
             return self._send(401, {"errors": [{"code": "UNAUTHORIZED",
                                                 "message": "The refresh token is invalid or expired."}]})
-        access = []
-        for scope in " ".join(form.get("scope") or []).split():
-            kind, _, rest = scope.partition(":")
-            name, _, actions = rest.rpartition(":")
-            access.append({"type": kind, "name": name, "actions": actions.split(",")})
+        controls = self.emu.controls
+        access = grant(" ".join(form.get("scope") or []).split(), lambda kind, name: controls.allowed_actions(
+            registry.name, name if kind == "repository" else None))
         token = self.emu.tokens.issue(registry.login_server, claims["sub"],
                                       extra={"grant_type": "access_token", "access": access},
-                                      lifetime=int(self.emu.controls["acr_token_lifetime"]))
+                                      lifetime=controls.acr_token_lifetime("access"))
         return self._send(200, {"access_token": token})
 
     # --- manifests ------------------------------------------------------------------------------------
@@ -131,7 +142,7 @@ class RegistryHandler(JsonHandler):
         if not allowed:
             has_header = bool(self.headers.get("Authorization"))
             return self._challenge(registry, repository, head_only, invalid=has_header)
-        from ..state.images import OCI_MANIFEST, Unknown
+        from ..state.images import Unknown
         now = self.emu.state.advance()
         try:
             with self.emu.state.lock:
@@ -142,14 +153,13 @@ class RegistryHandler(JsonHandler):
                                                float(self.emu.controls["replication_lag_seconds"]))
         except Unknown as unknown:
             return self._errors(404, unknown.code, unknown.message, unknown.detail, head_only=head_only)
-        accept = self.headers.get("Accept") or ""
-        if OCI_MANIFEST not in accept and "*/*" not in accept:
-            return self._errors(404, "MANIFEST_UNKNOWN", "OCI manifest found, but accept header does not "
-                                "support OCI manifests", head_only=head_only)
+        if not push.accepted(self.headers.get("Accept") or ""):
+            return self._errors(404, "MANIFEST_UNKNOWN", push.not_accepted_message(), head_only=head_only)
         self.send_response(200)
-        self.send_header("Content-Type", OCI_MANIFEST)
+        self.send_header("Content-Type", push.media_type)
         self.send_header("Content-Length", str(len(push.content)))
-        self.send_header("Docker-Content-Digest", push.digest)
+        if not self.emu.controls["omit_digest_header"]:
+            self.send_header("Docker-Content-Digest", push.digest)
         self.send_header("Docker-Distribution-Api-Version", "registry/2.0")
         self.end_headers()
         if not head_only:

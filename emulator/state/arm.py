@@ -67,8 +67,13 @@ def _as_of(history, moment):
 
 
 class Registry:
-    def __init__(self, group, name, sku, location, created, home_replica_name=None, subscription=SUBSCRIPTION_ID):
+    def __init__(self, group, name, sku, location, created, home_replica_name=None, subscription=SUBSCRIPTION_ID,
+                 dnl_hash=None, suffix=lambda: "azurecr.io"):
         self.group, self.name, self.sku, self.location, self.created = group, name, sku, location, created
+        # a registry made with a domain name label scope has host names myreg-<hash>.azurecr.io and
+        # myreg-<hash>.<region>.geo.azurecr.io; the suffix is the cloud's (azurecr.cn, azurecr.us, ...)
+        self.dnl_hash = dnl_hash
+        self._suffix = suffix
         self.subscription = subscription
         self.home_replica_name = home_replica_name or location  # Azure names it after the region
         self.replicas = {}  # lower-case name -> Replica
@@ -79,8 +84,13 @@ class Registry:
         self.images = RegistryImages()
 
     @property
+    def host_label(self):
+        """The first label of the registry's host names: its name, and the domain name label hash if any."""
+        return self.name.lower() + ("-" + self.dnl_hash if self.dnl_hash else "")
+
+    @property
     def login_server(self):
-        return self.name.lower() + ".azurecr.io"
+        return "{}.{}".format(self.host_label, self._suffix())
 
     def data_regions(self):
         """region -> since when a replica there holds data: the home region, and every geo-replica
@@ -95,7 +105,7 @@ class Registry:
         if self.regional_endpoints != "Enabled":
             return []
         regions = [self.location] + sorted({r.location for r in self.replicas.values()} - {self.location})
-        return ["{}.{}.geo.azurecr.io".format(self.name.lower(), region) for region in regions]
+        return ["{}.{}.geo.{}".format(self.host_label, region, self._suffix()) for region in regions]
 
     def set_sku(self, sku, now):
         self.sku = sku
@@ -125,7 +135,7 @@ class Registry:
     def body(self, sub):
         body = self.resource(sub)
         body["properties"] = {
-            "loginServer": self.name.lower() + ".azurecr.io", "creationDate": _stamp(self.created),
+            "loginServer": self.login_server, "creationDate": _stamp(self.created),
             "provisioningState": "Succeeded", "adminUserEnabled": False,
             "networkRuleSet": {"defaultAction": "Allow", "ipRules": []},
             "policies": {"quarantinePolicy": {"status": "disabled"},
@@ -221,10 +231,11 @@ class ArmState:
                 self.add_registry("bulk-rg-{:02d}".format(i % 40), "bulkreg{:05d}".format(i), "Standard",
                                   REGION_NAMES[i % len(REGION_NAMES)], now)
 
-    def add_registry(self, group, name, sku, location, now=None, home_replica_name=None, sub=SUBSCRIPTION_ID):
+    def add_registry(self, group, name, sku, location, now=None, home_replica_name=None, sub=SUBSCRIPTION_ID,
+                     dnl_hash=None):
         with self.lock:
             registry = Registry(group, name, sku, location, now if now is not None else self.clock(),
-                                home_replica_name, sub.lower())
+                                home_replica_name, sub.lower(), dnl_hash=dnl_hash, suffix=self.acr_suffix)
             self.registries[(sub.lower(), group.lower(), name.lower())] = registry
             return registry
 
@@ -450,36 +461,44 @@ class ArmState:
             return registry
 
     # --- the registry data plane -----------------------------------------------------------------
+    def acr_suffix(self):
+        """The cloud's login server suffix (azurecr.io; azurecr.cn, azurecr.us in sovereign clouds)."""
+        return self.controls["acr_login_server_suffix"].lower().strip(".")
+
     def registry_by_name(self, name):
         for registry in self.registries.values():
             if registry.name.lower() == name.lower():
                 return registry
         return None
 
-    def push(self, registry_name, repository, tag, now, digest=None, first_region=None, lag_seconds=None):
+    def push(self, registry_name, repository, tag, now, digest=None, first_region=None, lag_seconds=None,
+             media_type=None):
         with self.lock:
             registry = self.registry_by_name(registry_name)
             if registry is None:
                 raise ArmError(404, "ResourceNotFound", "No registry '{}'.".format(registry_name))
             return registry.images.push(repository, tag, now, first_region or registry.location, lag_seconds,
-                                        digest)
+                                        digest, media_type)
 
     def endpoint(self, host):
         """(registry, region) a data-plane host name serves, or None when it would not resolve.
 
         <registry>.azurecr.io is the global endpoint (served here by the home region);
         <registry>.<region>.geo.azurecr.io a replica's regional endpoint, only while regional
-        endpoints are enabled and the replica holds data."""
-        labels = host.lower().split(".")
+        endpoints are enabled and the replica holds data. <registry> is the name, with the domain
+        name label hash if the registry has one; azurecr.io is the cloud's suffix."""
+        suffix = "." + self.acr_suffix()
+        if not host.lower().endswith(suffix):
+            return None
+        labels = host.lower()[:-len(suffix)].split(".")
         with self.lock:
-            if labels[1:] == ["azurecr", "io"]:
-                registry = self.registry_by_name(labels[0])
-                return (registry, registry.location) if registry else None
-            if len(labels) == 5 and labels[2:] == ["geo", "azurecr", "io"]:
-                registry = self.registry_by_name(labels[0])
-                if registry is None or registry.regional_endpoints != "Enabled":
-                    return None
-                if labels[1] not in registry.data_regions():
+            registry = next((r for r in self.registries.values() if r.host_label == labels[0]), None)
+            if registry is None:
+                return None
+            if len(labels) == 1:
+                return registry, registry.location
+            if len(labels) == 3 and labels[2] == "geo":
+                if registry.regional_endpoints != "Enabled" or labels[1] not in registry.data_regions():
                     return None
                 return registry, labels[1]
         return None

@@ -31,12 +31,13 @@ class Emulator:
         with self._log_lock:
             return list(self.leak_log)
 
-    def push(self, registry, repository, tag, digest=None, first_region=None, lag_seconds=None):
-        """A simulated `docker push`: in first_region (default the home region) at once, elsewhere later."""
+    def push(self, registry, repository, tag, digest=None, first_region=None, lag_seconds=None, media_type=None):
+        """A simulated `docker push` (or `oras push`, by media_type): in first_region (default the home
+        region) at once, elsewhere later."""
         pushed = self.state.push(registry, repository, tag, self.state.clock(), digest=digest,
-                                 first_region=first_region, lag_seconds=lag_seconds)
+                                 first_region=first_region, lag_seconds=lag_seconds, media_type=media_type)
         return {"registry": registry, "repository": repository, "tag": tag, "digest": pushed.digest,
-                "first_region": pushed.first_region, "at": pushed.at}
+                "first_region": pushed.first_region, "at": pushed.at, "media_type": pushed.media_type}
 
     def requests(self):
         with self._log_lock:
@@ -47,7 +48,7 @@ class Emulator:
             self.log = []
 
     def dataplane_requests(self):
-        return [e for e in self.requests() if str(e.get("host", "")).endswith("azurecr.io")]
+        return [e for e in self.requests() if ".azurecr." in str(e.get("host", ""))]
 
     def reset(self, extra_registries=0):
         self.controls.reset()

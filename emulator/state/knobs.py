@@ -12,7 +12,7 @@ DEFAULT_KNOBS = {
     "resources_page_size": 1000,  # resources per page of the subscription resources list
     "fail_regions": [],          # operations in these regions end Failed
     "stuck_regions": [],         # replicas here never leave Syncing
-    "token_lifetime": 3600,
+    "token_lifetime": 3600,       # AAD (identity endpoint) tokens, seconds
     # quirks of the real service (issue 13); all off by default
     "synchronous_writes": False,     # PUT/PATCH answer 200 at once when operation_seconds is 0 (rare in Azure)
     "recreate_failure_seconds": 0,   # a create within this many seconds after a delete of that replica ends Failed
@@ -23,8 +23,23 @@ DEFAULT_KNOBS = {
     # the registry data plane (issue 10)
     "replication_lag_seconds": 0,    # how long a push takes to reach a replica (per push: lag_seconds)
     "down_endpoints": [],            # data-plane host names whose tunnel the proxy refuses (502)
-    "acr_token_lifetime": 3600,      # ACR refresh and access tokens
+    "acr_token_lifetime": None,      # when set: both ACR token lifetimes below at once
+    # the registry data plane as the real service behaves (issue 19)
+    "acr_refresh_token_lifetime": 11700,  # seconds, as ACR's refresh tokens (exp - iat recorded)
+    "acr_access_token_lifetime": 4500,    # seconds, as ACR's access tokens
+    "grants": {},                    # {"registry" or "registry/repository": [actions]}: what the signed-in
+                                     # identity may do there (the most specific entry wins; elsewhere every
+                                     # action); /oauth2/token grants only those, and answers 200 all the same
+    "token_requests_per_second": None,  # per registry, /oauth2/exchange and /oauth2/token together: a token
+    "token_burst": 5,                # bucket of this size refilled at this rate; beyond it 429 TOOMANYREQUESTS
+    "token_retry_after": None,       # Retry-After on those 429s (None: no header, as none was ever seen from ACR)
+    "omit_digest_header": False,     # manifest answers without Docker-Content-Digest
+    "acr_login_server_suffix": "azurecr.io",  # the cloud's: registries' host names and /metadata/endpoints
+    "tls_inspection": False,         # the proxy presents a certificate from a foreign CA (a TLS-inspecting proxy)
 }
+
+# every action the token service knows; "catalog" stands for registry:catalog:*
+ALL_ACTIONS = ("pull", "push", "delete", "metadata_read", "metadata_write", "catalog")
 
 
 class Fault:
@@ -71,13 +86,35 @@ def error_for(fault):
     return fault.code or code, fault.message or message
 
 
+class TokenBuckets:
+    """Rate limits per key (a registry's token service): `burst` requests at once, refilled at `rate` per second."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._buckets = {}  # key -> (tokens left, when counted)
+
+    def take(self, key, rate, burst, now):
+        """True when a request may go ahead (and counts it), False when it is over the limit."""
+        with self._lock:
+            tokens, then = self._buckets.get(key, (float(burst), now))
+            tokens = min(float(burst), tokens + (now - then) * float(rate))
+            allowed = tokens >= 1
+            self._buckets[key] = (tokens - 1 if allowed else tokens, now)
+            return allowed
+
+    def reset(self):
+        with self._lock:
+            self._buckets = {}
+
+
 class Controls:
-    """Knobs plus the fault queue, shared by the request threads."""
+    """Knobs plus the fault queue and rate limits, shared by the request threads."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self.knobs = dict(DEFAULT_KNOBS)
         self.faults = []
+        self.buckets = TokenBuckets()
 
     def set(self, **knobs):
         unknown = set(knobs) - set(DEFAULT_KNOBS)
@@ -90,6 +127,20 @@ class Controls:
         with self._lock:
             self.knobs = dict(DEFAULT_KNOBS)
             self.faults = []
+        self.buckets.reset()
+
+    def acr_token_lifetime(self, kind):
+        """Seconds an ACR token of kind 'refresh' or 'access' lives."""
+        both = self.knobs["acr_token_lifetime"]
+        return float(both if both is not None else self.knobs["acr_{}_token_lifetime".format(kind)])
+
+    def allowed_actions(self, registry, repository=None):
+        """What the signed-in identity may do on registry (or one of its repositories), per the grants knob."""
+        grants = {key.lower(): actions for key, actions in (self.knobs["grants"] or {}).items()}
+        for key in (["{}/{}".format(registry, repository)] if repository else []) + [registry]:
+            if key.lower() in grants:
+                return set(grants[key.lower()])
+        return set(ALL_ACTIONS)
 
     def add_fault(self, **spec):
         with self._lock:

@@ -1,4 +1,5 @@
-"""JWT access tokens the emulator issues and checks (HS256 with a per-run secret)."""
+"""JWT access tokens the emulator issues and checks (HS256 with a per-run secret), and what the registry's
+token service grants of the scopes asked for."""
 import base64
 import hashlib
 import hmac
@@ -48,3 +49,23 @@ class TokenIssuer:
         if claims.get("exp", 0) < (now if now is not None else time.time()):
             return None
         return claims
+
+
+def grant(scopes, allowed):
+    """The `access` claim /oauth2/token puts in an access token: each asked scope ("repository:app:pull,push",
+    "registry:catalog:*") with only the actions allowed(kind, name) -> set permits. Like ACR, a scope the
+    identity may not use is still answered, with fewer actions or none."""
+    access = []
+    for scope in scopes:
+        kind, _, rest = scope.partition(":")
+        name, _, actions = rest.rpartition(":")
+        permitted = allowed(kind, name)
+        if kind == "registry" and name == "catalog":
+            granted = ["*"] if "catalog" in permitted else []
+        elif "*" in actions.split(","):
+            granted = ["*"] if permitted >= {"pull", "push", "delete", "metadata_read", "metadata_write"} else \
+                sorted(permitted - {"catalog"})
+        else:
+            granted = [a for a in actions.split(",") if a in permitted]
+        access.append({"type": kind, "name": name, "actions": granted})
+    return access
