@@ -1,7 +1,8 @@
 """In-memory ARM state: subscriptions, registries, replications and their long-running operations.
 
 Time moves lazily: every request first calls advance(), which finishes operations whose time
-has come. Nothing runs in the background.
+has come, as of the moment they were due (a replica is provisioned, and starts receiving images, when
+its operation ends, however late the next request comes). Nothing runs in the background.
 """
 import copy
 import datetime
@@ -243,10 +244,10 @@ class ArmState:
     def advance(self):
         now = self.clock()
         with self.lock:
-            for op in self.operations.values():
-                if not op.running or now < op.done_at:
-                    continue
-                self._finish(op, now)
+            due = sorted((op for op in self.operations.values() if op.running and op.done_at <= now),
+                         key=lambda op: op.done_at)
+            for op in due:
+                self._finish(op, op.done_at)
         return now
 
     def _finish(self, op, now):
@@ -471,6 +472,7 @@ class ArmState:
         <registry>.<region>.geo.azurecr.io a replica's regional endpoint, only while regional
         endpoints are enabled and the replica holds data."""
         labels = host.lower().split(".")
+        self.advance()
         with self.lock:
             if labels[1:] == ["azurecr", "io"]:
                 registry = self.registry_by_name(labels[0])
