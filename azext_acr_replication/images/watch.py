@@ -14,6 +14,7 @@ reported for itself while the others are reported on time.
 import threading
 import time
 
+from azext_acr_replication.arm.errors import retry_after
 from azext_acr_replication.arm.polling import Backoff
 
 PRESENT, MISSING, SKEW = 'present', 'missing', 'digest differs'
@@ -262,8 +263,11 @@ class Watch:  # pylint: disable=too-many-instance-attributes
                 return False
             try:
                 state = self.arm.replica(target.replica)
-            except Exception:  # pylint: disable=broad-except
-                continue  # ARM's own retries are spent; ask again later, as long as the watch lasts
+            except Exception as error:  # pylint: disable=broad-except
+                # the client's own retries are spent: ask again later (when ARM said), as long as the watch lasts
+                if self.clock.pause(self._stop, retry_after(error) or 0):
+                    return False
+                continue
             if state is None:
                 self.board.remove(target)
                 return False
