@@ -116,7 +116,8 @@ short-summary: Show how each replica is doing, and whether an image has reached 
 long-summary: >
     Without --image: one row per replica (home included) with its provisioning state, its status
     (Syncing, Ready) and for how long it has had it, global endpoint routing, and its regional
-    endpoint. ARM only.
+    endpoint. ARM only. With --wait: first waits until every replica is Ready (data synced), like
+    `wait --ready` for each; a Failed replica or --timeout ends it with exit code 1.
     With --image: asks every replica through its regional endpoint (<registry>.<region>.geo.azurecr.io)
     whether it holds each image and which digest a tag resolves to there; all regions at once. Needs
     regional endpoints on the registry (az acr update -n myregistry --regional-endpoints enabled) and
@@ -124,12 +125,20 @@ long-summary: >
     Exit codes: 0 when every replica has every image with one digest; 1 when some region does not
     have it (yet), a tag resolves to different digests in different regions, a replica is still
     being created, or a region cannot be reached (one line says what is missing where); 3 when an
-    image is in no region at all. --wait polls (fast at first, then every few seconds, honouring
-    Retry-After) until every replica has it, and reports how many seconds after the start it
-    arrived in each region; --timeout then exits 1 naming the regions still without it.
+    image is in no region at all. The result (JSON or table, per --output) is printed whatever the
+    exit code, so scripts can read which regions lack what.
+    --wait polls (fast at first, then every few seconds, honouring Retry-After) until every replica
+    has it, and reports how many seconds after the start it arrived in each region. It follows the
+    registry meanwhile: a replica being created is asked as soon as it is provisioned, and replicas
+    created after the start are found (the replicas are listed again every 12 s, and once more before
+    saying every region has it). It ends early with exit code 1 when every region still without it is
+    in a state waiting will not change (replica Failed or Canceled, a firewall's 403, no pull
+    permission), saying what to do; --timeout then exits 1 naming the regions still without it.
 examples:
   - name: Show every replica, its status and for how long, and its regional endpoint.
     text: az acr replication status -r myregistry -o table
+  - name: Wait until every replica has finished syncing its data (at most 2 hours).
+    text: az acr replication status -r myregistry --wait --timeout 7200 -o table
   - name: Is this image in every region yet?
     text: az acr replication status -r myregistry --image app:1.4.2 -o table
   - name: In CI, after a push, wait until every region has the image before deploying.

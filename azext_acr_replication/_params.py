@@ -8,8 +8,8 @@ from azure.cli.core.commands.parameters import (get_enum_type, get_three_state_f
 
 from azext_acr_replication._validators import (validate_images, validate_locations, validate_registry_name,
                                                validate_sync_source,
-                                               validate_replication_name, validate_tags, validate_timeout,
-                                               validate_wait_condition)
+                                               validate_replication_name, validate_status_wait, validate_tags,
+                                               validate_timeout, validate_wait_condition)
 
 ROUTING_HELP = ("Allow routing to this replication via the registry global endpoint. If disabled, requests to the "
                 "global endpoint will not be routed to the replica. Data syncing to the replica will continue "
@@ -108,6 +108,9 @@ def load_arguments(self, _):
                    help='One or more images to look for in every replica, as REPO:TAG or REPO@sha256:DIGEST '
                         '(space- or comma-separated). Needs regional endpoints on the registry.')
         c.argument('wait', action='store_true',
-                   help='With --image: poll until every replica has every image with one digest.')
-        c.argument('timeout', type=int, validator=validate_timeout,
-                   help='With --wait: seconds to wait before giving up with exit code 1. Default: 3600.')
+                   help='With --image: poll until every replica has every image with one digest, following '
+                        'replicas being created and ones created meanwhile. Without --image: until every replica '
+                        'is Ready (data synced), like `wait --ready` for each.')
+        c.argument('timeout', type=int, validator=validate_status_wait,
+                   help='With --wait (required): seconds the whole command may take before giving up with exit '
+                        'code 1 (the result so far is printed). Default: 3600.')

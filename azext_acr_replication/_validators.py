@@ -57,6 +57,13 @@ def validate_timeout(namespace):
         raise ArgumentError(f"--timeout must be zero or a positive number of seconds; got {namespace.timeout}.")
 
 
+def validate_status_wait(namespace):
+    """status: --timeout says how long --wait waits; alone it would be silently ignored."""
+    validate_timeout(namespace)
+    if namespace.timeout is not None and not getattr(namespace, 'wait', False):
+        raise ArgumentError('--timeout is how long --wait waits: add --wait (or leave out --timeout).')
+
+
 def validate_replication_name(namespace):
     name = getattr(namespace, 'replication_name', None)
     if name is not None and not REGISTRY_NAME.match(name):

@@ -220,13 +220,42 @@ def _refuse_home_replica(lookup, client, ref, replication_name):
 # --- status ---------------------------------------------------------------------------------------
 def acr_replication_status(cmd, client, registry_name, resource_group_name=None, image=None, wait=False,
                            timeout=None):
+    """An incomplete answer is printed all the same (scripts parse it), then the command exits 1 (3: an image
+    in no region) with one error line."""
+    import time
+    from azext_acr_replication.arm.errors import exit_after_output
+    from azext_acr_replication.arm.lookup import none_if_not_found
     from azext_acr_replication.replicas import status as replica_status
+    started = time.monotonic()
     lookup = _lookup(cmd, client)
     ref = lookup.find(registry_name, resource_group_name)
-    registry = lookup.call(ref, lambda group: lookup.arm_get(
-        replica_status.registry_url(lookup.subscription, group, ref.name)))
-    replicas = lookup.call(ref, lambda group: list(client.replications.list(group, ref.name)))
-    if not image:
+
+    def get_registry():
+        return lookup.call(ref, lambda group: lookup.arm_get(
+            replica_status.registry_url(lookup.subscription, group, ref.name)))
+
+    def list_replicas():
+        return lookup.call(ref, lambda group: list(client.replications.list(group, ref.name)))
+
+    def get_replica(name):
+        return none_if_not_found(
+            lambda: lookup.call(ref, lambda group: client.replications.get(group, ref.name, name)))
+    registry, replicas = get_registry(), list_replicas()
+    if image:
+        from azext_acr_replication.images.check import ArmView, check_images
+        result, failure = check_images(cmd, registry, replicas, image, wait, timeout, _progress(cmd),
+                                       arm=ArmView(registry, get_registry, list_replicas, get_replica),
+                                       started=started)
+    elif wait:
+        progress = _progress(cmd)
+        try:
+            result, failure = replica_status.wait_every_replica_ready(
+                registry, replicas, get_replica, timeout, lambda message: progress.add(message=message))
+        finally:
+            progress.end()
+    else:
         return replica_status.replica_rows(registry, replicas)
-    from azext_acr_replication.images.check import check_images
-    return check_images(cmd, registry, replicas, image, wait, timeout, _progress(cmd))
+    if failure:
+        message, exit_code = failure
+        exit_after_output(cmd.cli_ctx, message, exit_code)
+    return result

@@ -247,3 +247,240 @@ def test_parse_challenge():
 def test_states_are_a_closed_set():
     assert {image_status.PRESENT, image_status.MISSING, image_status.SKEW, image_status.CREATING,
             image_status.UNREACHABLE, image_status.ERROR} >= {"present", "missing"}
+
+
+# --- --wait follows the registry (issue 19): fakes on a fast clock ------------------------------------------------
+class FastClock:
+    """The watch's clock, SPEED times faster than the wall clock: real threads, short tests."""
+    SPEED = 20.0
+
+    def __init__(self):
+        self.origin = time.monotonic()
+
+    def now(self):
+        return (time.monotonic() - self.origin) * self.SPEED
+
+    def pause(self, event, seconds):
+        return event.wait(max(0.0, seconds) / self.SPEED)
+
+
+class FakeReplica:
+    def __init__(self, location, appears=0.0, provisioned=None, ends="Succeeded", gone=None):
+        self.location, self.appears, self.provisioned, self.ends, self.gone = location, appears, provisioned, ends, gone
+
+    def state(self, now):
+        if now < self.appears or (self.gone is not None and now >= self.gone):
+            return None
+        if self.gone is not None:
+            return "Deleting"
+        if self.provisioned is not None and now < self.provisioned:
+            return "Creating"
+        return self.ends
+
+
+class FakeArm:
+    """ARM as the watch sees it (replica GET, list, registry read) and the replicas' endpoints, over time."""
+
+    def __init__(self, clock, replicas, arrives, hang_get=()):
+        self.clock, self.regions, self.arrives = clock, {r.location: r for r in replicas}, arrives
+        self.hang_get = hang_get
+        self.calls = []  # (what, region or None, when)
+
+    def _log(self, what, region=None):
+        self.calls.append((what, region, self.clock.now()))
+
+    def replica(self, name):
+        self._log("get", name)
+        if name in self.hang_get:
+            threading.Event().wait(30)
+        return self.regions[name].state(self.clock.now())
+
+    def replicas(self):
+        self._log("list")
+        now = self.clock.now()
+        return [(r.location, r.location, r.state(now)) for r in self.regions.values() if r.state(now)]
+
+    def endpoints(self):
+        self._log("registry")
+        now = self.clock.now()
+        return {r.location: f"myreg.{r.location}.geo.azurecr.io" for r in self.regions.values() if r.state(now)}
+
+    def targets(self):
+        now = self.clock.now()
+        return [Target(r.location, r.location, r.state(now), f"myreg.{r.location}.geo.azurecr.io"
+                       if r.state(now) == "Succeeded" else None) for r in self.regions.values() if r.state(now)]
+
+    def check(self, target, image):
+        replica = self.regions[target.location]
+        self._log("head", target.location)
+        if replica.state(self.clock.now()) != "Succeeded":
+            raise DataPlaneError("unreachable", f"{target.endpoint} did not answer")
+        return DIGEST if self.clock.now() >= self.arrives[target.location] else None
+
+    def first(self, what, region):
+        return min(when for w, r, when in self.calls if w == what and r == region)
+
+
+def run_watch(fake, timeout=120, images=("hello:v1",)):
+    watch = Watch(fake.targets(), [parse_image(i) for i in images], fake.check, wait=True, timeout=timeout,
+                  clock=fake.clock, arm=fake)
+    board = watch.run()
+    return watch, board, watch.elapsed()
+
+
+def arrived(board, region, image="hello:v1"):
+    return board.arrived.get((region, image))
+
+
+def test_wait_follows_a_replica_being_created_and_asks_it_as_soon_as_it_is_provisioned():
+    clock = FastClock()
+    fake = FakeArm(clock, [FakeReplica("westus"), FakeReplica("japaneast", provisioned=7)],
+                   {"westus": 0, "japaneast": 7})
+    watch, board, took = run_watch(fake)
+    assert board.complete() and not watch.timed_out and not watch.stuck
+    assert 7 <= took <= 7 + 2  # the goal: within 2 s of the image reaching the replica
+    gets = [when for what, region, when in fake.calls if what == "get" and region == "japaneast"]
+    assert 0.8 <= gets[0] <= 1.6 and all(b - a <= 1.0 + 0.4 for a, b in zip(gets, gets[1:]))  # every 1 s
+    assert fake.first("registry", None) >= 7  # the registry is re-read once the replica is provisioned ...
+    assert fake.first("head", "japaneast") >= fake.first("registry", None)  # ... and its endpoint asked after
+    assert not [c for c in fake.calls if c[0] == "head" and c[1] == "japaneast" and c[2] < 7]
+
+
+def test_a_replica_whose_host_name_is_known_is_asked_without_reading_the_registry_again():
+    clock = FastClock()
+    fake = FakeArm(clock, [FakeReplica("westus"), FakeReplica("japaneast", provisioned=3)],
+                   {"westus": 0, "japaneast": 3})
+    known = fake.targets()
+    known[1].endpoint = "myreg.japaneast.geo.azurecr.io"  # the registry lists it while it is being created
+    watch = Watch(known, [parse_image("hello:v1")], fake.check, wait=True, timeout=60, clock=clock, arm=fake)
+    assert watch.run().complete() and 3 <= watch.elapsed() <= 3 + 2
+    assert "registry" not in [c[0] for c in fake.calls]
+
+
+def test_wait_finds_a_replica_created_after_it_began_within_the_relist_period():
+    clock = FastClock()
+    fake = FakeArm(clock, [FakeReplica("westus"), FakeReplica("eastus"),
+                           FakeReplica("japaneast", appears=2, provisioned=4)],
+                   {"westus": 0, "eastus": 30, "japaneast": 4})
+    watch, board, took = run_watch(fake)
+    assert board.complete() and {t.location for t in board.targets} == {"westus", "eastus", "japaneast"}
+    lists = [when for what, _, when in fake.calls if what == "list"]
+    assert 11 <= lists[0] <= 13.5  # re-listed every 12 s
+    assert arrived(board, "japaneast") <= 4 + 12 + 1.5  # noticed within the re-list period of getting it
+    assert 30 <= took <= 30 + 2
+
+
+def test_wait_looks_once_more_before_saying_every_region_has_it():
+    clock = FastClock()
+    fake = FakeArm(clock, [FakeReplica("westus"), FakeReplica("eastus"),
+                           FakeReplica("japaneast", appears=1, provisioned=5)],
+                   {"westus": 0, "eastus": 3, "japaneast": 6})
+    watch, board, took = run_watch(fake)
+    assert board.complete() and "japaneast" in {t.location for t in board.targets}
+    assert 6 <= took <= 6 + 2  # not 3 s (eastus), and not the 12 s re-list
+
+
+def test_a_replica_deleted_while_waiting_is_dropped():
+    clock = FastClock()
+    fake = FakeArm(clock, [FakeReplica("westus"), FakeReplica("eastus", gone=3)],
+                   {"westus": 0, "eastus": 999})
+    watch, board, took = run_watch(fake)
+    assert board.complete() and [t.location for t in board.targets] == ["westus"]
+    assert 3 <= took <= 3 + 2.5
+
+
+@pytest.mark.parametrize("kind", ["forbidden", "denied"])
+def test_wait_ends_at_once_when_every_missing_region_answers_what_waiting_cannot_change(kind):
+    clock = FastClock()
+    fake = FakeArm(clock, [FakeReplica("westus"), FakeReplica("eastus")], {"westus": 0, "eastus": 0})
+    plain = fake.check
+
+    def check(target, image):
+        if target.location == "eastus":
+            raise DataPlaneError(kind, f"myreg.eastus.geo.azurecr.io said no ({kind})")
+        return plain(target, image)
+    watch = Watch(fake.targets(), [parse_image("hello:v1")], check, wait=True, timeout=120, clock=clock, arm=fake)
+    board = watch.run()
+    assert watch.stuck and not watch.timed_out and watch.elapsed() < 2
+    result = image_report.report("myreg", board)
+    line, code = image_report.verdict("myreg", board, result, stuck=watch.stuck)
+    assert code == 1 and line.startswith("Not in every region, and waiting will not change that: hello:v1: error in "
+                                         "eastus. eastus: myreg.eastus.geo.azurecr.io said no")
+    assert ("firewall" in line) == (kind == "forbidden")
+
+
+def test_a_replica_that_fails_while_being_created_ends_the_wait_naming_how_to_recreate_it():
+    clock = FastClock()
+    fake = FakeArm(clock, [FakeReplica("westus"), FakeReplica("japaneast", provisioned=4, ends="Failed")],
+                   {"westus": 0, "japaneast": 0})
+    watch, board, took = run_watch(fake)
+    assert watch.stuck and 4 <= took <= 4 + 2
+    line, code = image_report.verdict("myreg", board, image_report.report("myreg", board), stuck=True)
+    assert code == 1 and line == ("Not in every region, and waiting will not change that: hello:v1: replica failed "
+                                  "in japaneast. japaneast: the replica failed; create it again with 'az acr "
+                                  "replication create -r myreg -l japaneast'.")
+
+
+def test_terminal_regions_do_not_end_the_wait_while_another_region_can_still_get_it():
+    clock = FastClock()
+    fake = FakeArm(clock, [FakeReplica("westus"), FakeReplica("uksouth", ends="Canceled"),
+                           FakeReplica("eastus")], {"westus": 0, "eastus": 5, "uksouth": 0})
+    watch, board, took = run_watch(fake)
+    assert watch.stuck and 5 <= took <= 5 + 2 and arrived(board, "eastus") is not None
+
+
+def test_a_hanging_arm_get_for_one_region_delays_no_other_region():
+    clock = FastClock()
+    fake = FakeArm(clock, [FakeReplica("westus"), FakeReplica("eastus"),
+                           FakeReplica("japaneast", provisioned=999)],
+                   {"westus": 0, "eastus": 3, "japaneast": 999}, hang_get=("japaneast",))
+    watch, board, took = run_watch(fake, timeout=10)
+    assert watch.timed_out and 10 <= took <= 11
+    assert arrived(board, "eastus") <= 3 + 2
+    assert board.state(board.targets[2], board.images[0]) == "replica creating"
+
+
+def test_without_wait_nothing_is_followed():
+    clock = FastClock()
+    fake = FakeArm(clock, [FakeReplica("westus"), FakeReplica("japaneast", provisioned=1)],
+                   {"westus": 0, "japaneast": 0})
+    watch = Watch(fake.targets(), [parse_image("hello:v1")], fake.check, clock=clock, arm=fake)
+    board = watch.run()
+    assert [c[0] for c in fake.calls] == ["head"]
+    assert image_report.verdict("myreg", board, image_report.report("myreg", board)) == (
+        "Not in every region yet: hello:v1: replica creating in japaneast.", 1)
+
+
+def test_verdicts_and_exit_codes():
+    image = parse_image("hello:v1")
+    complete = Watch(targets("westus"), [image], lambda t, i: DIGEST).run()
+    assert image_report.verdict("myreg", complete, image_report.report("myreg", complete)) is None
+    nowhere = Watch(targets("westus", "eastus"), [image], lambda t, i: None).run()
+    assert image_report.verdict("myreg", nowhere, image_report.report("myreg", nowhere)) == (
+        "Not found in any region of 'myreg': hello:v1. Check the repository and tag (or push the image first).", 3)
+    late = Watch(targets("westus", "eastus"), [image], lambda t, i: DIGEST if t.location == "westus" else None).run()
+    assert image_report.verdict("myreg", late, image_report.report("myreg", late), timed_out_after=61.7) == (
+        "Timed out after 61 s. Not in every region yet: hello:v1: missing in eastus.", 1)
+
+
+# --- status --wait without --image: every replica Ready -------------------------------------------------------
+def test_wait_every_replica_ready_returns_the_rows_and_a_failure_to_report():
+    now = [0.0]
+    script = {"eastus": iter(["Syncing", "Syncing", "Ready"]), "westus": iter(["Ready"] * 5)}
+
+    def get(name):
+        return models.replication(name, display=next(script[name], "Ready"))
+    rows, failure = replica_status.wait_every_replica_ready(
+        REGISTRY, [models.replication("westus", display="Ready"), models.replication("eastus", display="Syncing")],
+        get, 60, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+    assert failure is None and {r["name"]: r["status"] for r in rows} == {"westus": "Ready", "eastus": "Ready"}
+    rows, failure = replica_status.wait_every_replica_ready(
+        REGISTRY, [models.replication("eastus", display="Syncing")],
+        lambda name: models.replication(name, display="Syncing"), 5, clock=lambda: now[0],
+        sleep=lambda s: now.__setitem__(0, now[0] + s))
+    assert failure[1] == 1 and failure[0].startswith("Timed out after 5 s") and rows[1]["status"] == "Syncing"
+    _, failure = replica_status.wait_every_replica_ready(
+        REGISTRY, [models.replication("eastus", display="Syncing")],
+        lambda name: models.replication(name, state="Failed"), 5, sleep=lambda s: None)
+    assert failure == ("Replication 'eastus' is Failed; it will not become Ready. Run 'az acr replication sync' to "
+                       "recreate it.", 1)

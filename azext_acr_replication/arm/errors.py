@@ -1,7 +1,8 @@
 # --------------------------------------------------------------------------------------------
 # Copyright (c) acr-replication authors. Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
-"""Turning SDK exceptions into one line a person can act on, and telling which ones are worth a retry."""
+"""Turning SDK exceptions into one line a person can act on, telling which ones are worth a retry, and ending
+a command with an error after its result is printed."""
 
 
 class ReplicationError(Exception):
@@ -83,3 +84,19 @@ def is_tls_error(error):
             return True
         inner = getattr(inner, '__context__', None) or getattr(inner, '__cause__', None)
     return False
+
+
+def exit_after_output(cli_ctx, message, exit_code=1):
+    """Let azure-cli print the result (-o, --query as usual), then write `message` as the one error line on
+    stderr and end with `exit_code`.
+
+    A command handler can return a result or raise, not both; an incomplete fleet plan or image status
+    matters most to the script that reads it. knack raises EVENT_CLI_SUCCESSFUL_EXECUTE after printing
+    the result and turns a SystemExit raised there into the process's exit code."""
+    from knack.events import EVENT_CLI_SUCCESSFUL_EXECUTE
+    from knack.log import get_logger
+
+    def fail(*_, **__):
+        get_logger(__name__).error(message)
+        raise SystemExit(exit_code)
+    cli_ctx.register_event(EVENT_CLI_SUCCESSFUL_EXECUTE, fail)

@@ -5,6 +5,7 @@
 line, and the verdict (the plan is printed even when some registries failed, then exit code 1)."""
 from knack.log import get_logger
 
+from azext_acr_replication.arm.errors import exit_after_output
 from azext_acr_replication.fleet.sync import FleetItem, sync_fleet
 
 logger = get_logger(__name__)
@@ -19,19 +20,6 @@ def resolve_subscription(cli_ctx):
         except Exception:  # pylint: disable=broad-except
             return None
     return resolve
-
-
-def exit_after_output(cli_ctx, message):
-    """Let azure-cli print the result (-o, --query as usual), then end with `message` and exit code 1.
-
-    A command handler can return a result or raise, not both; a fleet's plan matters most when some
-    registries failed. knack turns a SystemExit raised after the output into the exit code."""
-    from knack.events import EVENT_CLI_SUCCESSFUL_EXECUTE
-
-    def fail(*_, **__):
-        logger.error(message)
-        raise SystemExit(1)
-    cli_ctx.register_event(EVENT_CLI_SUCCESSFUL_EXECUTE, fail)
 
 
 def sync_file(cmd, entries, options, *, prune=False, context_for=None):

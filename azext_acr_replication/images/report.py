@@ -1,9 +1,9 @@
 # --------------------------------------------------------------------------------------------
 # Copyright (c) acr-replication authors. Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
-"""`status --image`: what is checked (a Target per replica, with its regional endpoint) and the JSON
-report made from a finished watch. Pure Python."""
-from azext_acr_replication.images.watch import PRESENT, SKEW, Target
+"""`status --image`: what is checked (a Target per replica, with its regional endpoint), the JSON report
+made from a finished watch, and its verdict (the one error line and the exit code). Pure Python."""
+from azext_acr_replication.images.watch import PRESENT, REPLICA_FAILED, SKEW, Target
 from azext_acr_replication.replicas.status import regional_endpoints, replicas_with_home
 
 
@@ -19,8 +19,8 @@ def report(registry_name, board, waited=None, timed_out=False):
     images = []
     for image in board.images:
         regions = []
-        for target in board.targets:
-            seen = board.seen[(target.location, str(image))]
+        for target in board.current():
+            seen = board.observation(target, image)
             regions.append({'replica': target.replica, 'region': target.location, 'endpoint': target.endpoint,
                             'state': board.state(target, image), 'digest': seen.digest,
                             'arrivedAfterSeconds': board.arrived.get((target.location, str(image))),
@@ -57,3 +57,48 @@ def problem_line(result):
 
 def _short(digest):
     return digest[:19] if digest else digest
+
+
+def verdict(registry_name, board, result, stuck=False, timed_out_after=None):
+    """(the one error line, exit code) when not every region has every image; None when they all do."""
+    if result['complete']:
+        return None
+    nowhere = board.nowhere()
+    if nowhere:
+        return (f"Not found in any region of '{registry_name}': {', '.join(str(i) for i in nowhere)}. Check the "
+                "repository and tag (or push the image first).", 3)
+    if stuck:
+        return (f"Not in every region, and waiting will not change that: {problem_line(result)}. "
+                f"{_what_to_do(registry_name, board)}.", 1)
+    prefix = f'Timed out after {int(timed_out_after)} s. ' if timed_out_after is not None else ''
+    return f"{prefix}Not in every region yet: {problem_line(result)}.", 1
+
+
+FIREWALL_HINT = ("the registry refuses this network (403): run from a network its firewall allows, or allow this "
+                 "one with 'az acr network-rule add'")
+
+
+def _what_to_do(registry_name, board):
+    """'japaneast: recreate the replica with ...; eastus, uksouth: <what the registry said>' for a stuck wait."""
+    failed, said = [], {}
+    for target in board.current():
+        for image in board.images:
+            observation = board.observation(target, image)
+            if board.state(target, image) == PRESENT or not observation.terminal:
+                continue
+            if observation.state == REPLICA_FAILED:
+                if target.location not in failed:
+                    failed.append(target.location)
+                continue
+            text = observation.detail or observation.state
+            if observation.kind == 'forbidden' and not any(w in text for w in ('firewall', 'AcrPull')):
+                text = f'{text}; {FIREWALL_HINT}'
+            regions = said.setdefault(text, [])
+            if target.location not in regions:
+                regions.append(target.location)
+    parts = []
+    if failed:
+        parts.append(f"{', '.join(failed)}: the replica failed; create it again with 'az acr replication create "
+                     f"-r {registry_name} -l {' '.join(failed)}'")
+    parts.extend(f"{', '.join(regions)}: {text}" for text, regions in said.items())
+    return '; '.join(parts)

@@ -1,7 +1,8 @@
 """In-memory ARM state: subscriptions, registries, replications and their long-running operations.
 
 Time moves lazily: every request first calls advance(), which finishes operations whose time
-has come. Nothing runs in the background.
+has come, as of the moment they were due (a replica is provisioned, and starts receiving images, when
+its operation ends, however late the next request comes). Nothing runs in the background.
 """
 import copy
 import datetime
@@ -254,10 +255,10 @@ class ArmState:
     def advance(self):
         now = self.clock()
         with self.lock:
-            for op in self.operations.values():
-                if not op.running or now < op.done_at:
-                    continue
-                self._finish(op, now)
+            due = sorted((op for op in self.operations.values() if op.running and op.done_at <= now),
+                         key=lambda op: op.done_at)
+            for op in due:
+                self._finish(op, op.done_at)
         return now
 
     def _finish(self, op, now):
@@ -491,6 +492,7 @@ class ArmState:
         if not host.lower().endswith(suffix):
             return None
         labels = host.lower()[:-len(suffix)].split(".")
+        self.advance()
         with self.lock:
             registry = next((r for r in self.registries.values() if r.host_label == labels[0]), None)
             if registry is None:
