@@ -48,8 +48,7 @@ def test_global_policy_arguments_send_what_the_builtin_sends(az, builtin_az, emu
         emu.knobs(operation_seconds=0.2, retry_after=1)
         client("acr replication create {} -l eastus {}".format(REG, flags))
         client("acr replication update {} -n eastus --tags a=b {}".format(REG, flags))
-        confirm = "--yes" if kind == "ours" else ""  # ours asks before deleting; the built-in does not
-        client("acr replication delete {} -n eastus {} {}".format(REG, confirm, flags))
+        client("acr replication delete {} -n eastus {}".format(REG, flags))  # no terminal: neither asks
         traces[kind] = policy_trace(emu)
     assert traces["ours"] == traces["builtin"]
     writes, acquired = traces["ours"]
