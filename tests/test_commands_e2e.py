@@ -21,6 +21,8 @@ def test_help_has_examples_for_every_command(az):
     for command in ("list", "show", "create", "update", "delete", "wait", "sync"):
         text = az("acr replication {} --help".format(command)).stdout
         assert "Examples" in text, command
+        # the built-in acr module's 'acr' argument context still applies to our commands (issue 19)
+        assert "queuing the run" not in text, command
     assert "--wait-ready" in az("acr replication create --help").stdout
 
 
