@@ -68,11 +68,12 @@ helps['acr replication delete'] = """
 type: command
 short-summary: Delete a replicated region from a container registry.
 long-summary: >
-    Asks for confirmation (use --yes in scripts). The home replica is refused unless
+    Asks for confirmation when run from a terminal (--yes skips it); a script without a terminal
+    deletes without asking, as the built-in command does. The home replica is refused unless
     --allow-home-replica is given.
 examples:
   - name: Delete a replicated region from a container registry.
-    text: az acr replication delete -n MyReplication -r myregistry --yes
+    text: az acr replication delete -n MyReplication -r myregistry
   - name: Start the delete and return at once.
     text: az acr replication delete -n eastus -r myregistry --yes --no-wait
 """

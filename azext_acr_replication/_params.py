@@ -2,7 +2,15 @@
 # Copyright (c) acr-replication authors. Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
 # pylint: disable=line-too-long
-"""Every argument, declared here: an extension that overrides a core group inherits none of its params."""
+"""Every argument, declared here.
+
+Ours are not the only argument contexts applied to our commands: azure-cli runs the built-in acr module's
+load_arguments first, then ours, on the same command. For a scope both declare (e.g. 'acr replication create')
+ours replaces the built-in's; scopes only the built-in declares still apply ('acr': the registry name's
+completer, --yes, --no-wait's help, --zone-redundancy's preview tag, as on the built-in), unless overridden here.
+"""
+import argparse
+
 from azure.cli.core.commands.parameters import (get_enum_type, get_three_state_flag, resource_group_name_type,
                                                 tags_type)
 
@@ -17,11 +25,31 @@ ROUTING_HELP = ("Allow routing to this replication via the registry global endpo
 ZONES = ['Enabled', 'Disabled']
 
 
-def _routing_options(c):
-    # the built-in's only name for this flag on azure-cli 2.75-2.85 (both names on 2.86, only the new one from
-    # 2.87): scripts written for those releases keep working, with azure-cli's deprecation warning
-    return ['--global-endpoint-routing',
-            c.deprecate(target='--region-endpoint-enabled', redirect='--global-endpoint-routing', hide=True)]
+OLD_ROUTING_FLAG = '--region-endpoint-enabled'
+
+
+def _core_deprecates(command, flag):
+    """True on azure-cli 2.86: the built-in acr module's _breaking_change.py announces the flag's removal for
+    this command name, and core applies that to whichever argument carries the flag, i.e. ours."""
+    from azure.cli.core.breaking_change import AzCLIDeprecate, upcoming_breaking_changes
+    return any(isinstance(change, AzCLIDeprecate) and flag in change.args
+               for change in upcoming_breaking_changes.get(command, []))
+
+
+def _routing_arguments(c, scope, help_text):
+    """--global-endpoint-routing, and --region-endpoint-enabled: the built-in's only name for it on azure-cli
+    2.75-2.85, one of two on 2.86, gone from 2.87. The old name has its own dest (the handler merges them, the
+    new one winning) so that exactly one deprecation warning names it: core's own where core announces one
+    (2.86; a Deprecated option on the same argument would make core tag the new flag too), ours elsewhere."""
+    c.argument('global_endpoint_routing', arg_type=get_three_state_flag(), options_list=['--global-endpoint-routing'],
+               help=help_text)
+    if _core_deprecates(scope, OLD_ROUTING_FLAG):  # shown in help as [Deprecated], as the built-in shows it
+        c.argument('region_endpoint_enabled', arg_type=get_three_state_flag(), options_list=[OLD_ROUTING_FLAG],
+                   help='Deprecated: use --global-endpoint-routing.')
+    else:
+        c.argument('region_endpoint_enabled', arg_type=get_three_state_flag(), help=argparse.SUPPRESS,
+                   options_list=[c.deprecate(target=OLD_ROUTING_FLAG, redirect='--global-endpoint-routing',
+                                             hide=True)])
 
 
 def load_arguments(self, _):
@@ -37,6 +65,9 @@ def load_arguments(self, _):
         c.argument('timeout', type=int, validator=validate_timeout,
                    help='Seconds to wait (for --wait-ready, and for replicas another run is still creating) before '
                         'giving up with exit code 1; the replicas are left as they are. Default: 3600.')
+        c.argument('no_wait',  # else the help of the built-in's 'acr' scope: '... after queuing the run'
+                   help='Do not wait for the long-running operation to finish; follow it with '
+                        "'az acr replication wait'.")
         c.argument('wait_ready', action='store_true',
                    help="Also wait until each replica's data has finished syncing (status Ready), not only until "
                         "ARM reports Succeeded.")
@@ -47,10 +78,8 @@ def load_arguments(self, _):
                        configured_default='location',
                        help='One or more regions, space- or comma-separated (e.g. japaneast eastus). Values from: '
                             '`az account list-locations`.')
-            c.argument('global_endpoint_routing', arg_type=get_three_state_flag(),
-                       options_list=_routing_options(c),
-                       help=ROUTING_HELP + (' Default: true.' if scope.endswith('create') else
-                                            ' Omit to leave it as it is.'))
+            _routing_arguments(c, scope, ROUTING_HELP + (' Default: true.' if scope.endswith('create') else
+                                                         ' Omit to leave it as it is.'))
             c.argument('zone_redundancy', arg_type=get_enum_type(ZONES),
                        help="Whether zone redundancy is enabled for the replication. It cannot be updated later. "
                             "Default: 'Disabled'.")
@@ -78,8 +107,7 @@ def load_arguments(self, _):
         c.argument('dry_run', action='store_true', help='Print the plan and change nothing.')
 
     with self.argument_context('acr replication update') as c:
-        c.argument('global_endpoint_routing', arg_type=get_three_state_flag(), options_list=_routing_options(c),
-                   help=ROUTING_HELP)
+        _routing_arguments(c, 'acr replication update', ROUTING_HELP)
         c.argument('zone_redundancy', arg_type=get_enum_type(ZONES),
                    help='Not updatable: given only to explain that zone redundancy is set at creation.')
         c.argument('location', options_list=['--location', '-l'],

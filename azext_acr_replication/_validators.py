@@ -158,6 +158,7 @@ def validate_sync_source(cmd, namespace):
     clashing = []
     for dest, flag in (('registry_name', '--registry'), ('location', '--location'), ('resource_group_name',
                        '--resource-group'), ('global_endpoint_routing', '--global-endpoint-routing'),
+                       ('region_endpoint_enabled', '--region-endpoint-enabled'),
                        ('zone_redundancy', '--zone-redundancy'), ('tags', '--tags')):
         value = getattr(namespace, dest, None)
         if value in (None, [], {}):

@@ -8,6 +8,17 @@ from azext_acr_replication._format import plan_table, replication_table, status_
 from azext_acr_replication._exception_handler import handle_exception
 
 
+def confirm_delete(command_args):
+    """Ask only on a terminal: the built-in deletes without asking, and unattended scripts rely on that.
+    knack skips this when --yes or core.disable_confirm_prompt is given."""
+    import sys
+    if not sys.stdin.isatty():
+        return True
+    from knack.prompting import prompt_y_n
+    return prompt_y_n(f"Delete replication '{command_args.get('replication_name')}' of registry "
+                      f"'{command_args.get('registry_name')}'?")
+
+
 def load_command_table(self, _):
     custom = CliCommandType(operations_tmpl='azext_acr_replication.custom#{}', client_factory=cf_acr)
 
@@ -21,7 +32,8 @@ def load_command_table(self, _):
                                  custom_func_name='acr_replication_update_custom', custom_func_type=custom,
                                  table_transformer=replication_table, supports_no_wait=True,
                                  client_factory=cf_acr)
-        g.custom_command('delete', 'acr_replication_delete', confirmation=True, supports_no_wait=True)
+        g.custom_command('delete', 'acr_replication_delete', confirmation=confirm_delete,
+                         supports_no_wait=True)
         g.custom_command('wait', 'acr_replication_wait')
         g.custom_command('sync', 'acr_replication_sync', table_transformer=plan_table, supports_no_wait=True)
         g.custom_command('status', 'acr_replication_status', table_transformer=status_table)

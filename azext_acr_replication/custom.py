@@ -54,6 +54,11 @@ def _client_for(cmd, client, subscription):
     return registry_client(cmd.cli_ctx, subscription)
 
 
+def _routing(global_endpoint_routing, region_endpoint_enabled):
+    """--global-endpoint-routing wins over its deprecated name --region-endpoint-enabled, as on azure-cli 2.86."""
+    return region_endpoint_enabled if global_endpoint_routing is None else global_endpoint_routing
+
+
 def _known_regions(cmd):
     try:
         from azure.cli.core.commands.parameters import get_subscription_locations
@@ -100,11 +105,12 @@ def acr_replication_wait(cmd, client, replication_name, registry_name, resource_
 # --- create / sync ------------------------------------------------------------------------------
 def acr_replication_create(cmd, client, location, registry_name, resource_group_name=None, replication_name=None,
                            global_endpoint_routing=None, zone_redundancy=None, tags=None, no_wait=False,
-                           wait_ready=False, timeout=None):
+                           wait_ready=False, timeout=None, region_endpoint_enabled=None):
     from azext_acr_replication.replicas.desired import DesiredRegistry, RunOptions
     from azext_acr_replication.replicas.reconcile import reconcile
     desired = DesiredRegistry(registry_name, location, resource_group_name, replication_name=replication_name,
-                              routing=global_endpoint_routing, zone_redundancy=zone_redundancy, tags=tags)
+                              routing=_routing(global_endpoint_routing, region_endpoint_enabled),
+                              zone_redundancy=zone_redundancy, tags=tags)
     result = reconcile(_context(cmd, client), desired,
                        RunOptions('create', no_wait=no_wait, wait_ready=wait_ready, timeout=timeout))
     for action in result.actions:
@@ -128,7 +134,7 @@ def acr_replication_create(cmd, client, location, registry_name, resource_group_
 
 def acr_replication_sync(cmd, client, registry_name=None, location=None, resource_group_name=None,
                          global_endpoint_routing=None, zone_redundancy=None, tags=None, prune=False, dry_run=False,
-                         no_wait=False, wait_ready=False, timeout=None, file=None):
+                         no_wait=False, wait_ready=False, timeout=None, file=None, region_endpoint_enabled=None):
     from azext_acr_replication.replicas.desired import DesiredRegistry, RunOptions
     options = RunOptions('sync', dry_run=dry_run, no_wait=no_wait, wait_ready=wait_ready, timeout=timeout)
     if file:  # the validator has read and checked it: a list of FleetEntry
@@ -136,7 +142,8 @@ def acr_replication_sync(cmd, client, registry_name=None, location=None, resourc
         return sync_file(cmd, file, options, prune=prune,
                          context_for=lambda sub: _context(cmd, _client_for(cmd, client, sub), sub))
     from azext_acr_replication.replicas.reconcile import reconcile
-    desired = DesiredRegistry(registry_name, location, resource_group_name, routing=global_endpoint_routing,
+    desired = DesiredRegistry(registry_name, location, resource_group_name,
+                              routing=_routing(global_endpoint_routing, region_endpoint_enabled),
                               zone_redundancy=zone_redundancy, tags=tags, prune=prune)
     result = reconcile(_context(cmd, client), desired, options)
     for action in result.actions:
@@ -157,7 +164,7 @@ def acr_replication_update_get(cmd):
 
 
 def acr_replication_update_custom(instance, global_endpoint_routing=None, tags=None, zone_redundancy=None,
-                                  location=None):
+                                  location=None, region_endpoint_enabled=None):
     from azure.cli.core.azclierror import InvalidArgumentValueError
     if zone_redundancy is not None:
         raise InvalidArgumentValueError(
@@ -169,8 +176,9 @@ def acr_replication_update_custom(instance, global_endpoint_routing=None, tags=N
             f"'az acr replication create -l {location}' and delete this one.")
     if tags is not None:
         instance.tags = tags
-    if global_endpoint_routing is not None:
-        instance.region_endpoint_enabled = global_endpoint_routing
+    routing = _routing(global_endpoint_routing, region_endpoint_enabled)
+    if routing is not None:
+        instance.region_endpoint_enabled = routing
     return instance
 
 

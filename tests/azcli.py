@@ -61,6 +61,40 @@ class Az:
             assert result.code == expect, repr(result)
         return result
 
+    def on_terminal(self, command, answer=None, prompt=b"(y/n)", timeout=120):
+        """Run az with a pseudo-terminal as stdin, stdout and stderr, as a person at a shell does. When
+        `prompt` appears in what az prints, type `answer` and Enter. Returns (exit code, text az printed)."""
+        import pty
+        import select
+        args = shlex.split(command) if isinstance(command, str) else list(command)
+        master, slave = pty.openpty()
+        proc = subprocess.Popen([AZ] + args, env=self.env, cwd=self.cwd, stdin=slave, stdout=slave, stderr=slave,
+                                start_new_session=True)
+        os.close(slave)
+        printed, deadline = b"", time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                ready, _, _ = select.select([master], [], [], 0.2)
+                if ready:
+                    try:
+                        chunk = os.read(master, 4096)
+                    except OSError:  # EIO: az has exited and closed the terminal
+                        chunk = b""
+                    if not chunk:
+                        break
+                    printed += chunk
+                    if answer is not None and prompt in printed:
+                        os.write(master, answer.encode() + b"\n")
+                        answer = None
+                elif proc.poll() is not None:
+                    break
+            code = proc.wait(timeout=max(1, deadline - time.monotonic()))
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            os.close(master)
+        return code, printed.decode(errors="replace").replace("\r\n", "\n")
+
     def popen(self, command):
         args = shlex.split(command) if isinstance(command, str) else list(command)
         return subprocess.Popen([AZ] + args, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -3,8 +3,9 @@
 The BUILT-IN acr module's `az acr replication` commands and arguments are loaded from the az under test
 (an empty extension dir), ours from the same az with the wheel installed. Every option name the built-in
 accepts (long and short), with its enum values, must be accepted by ours, unless listed below with a
-reason. Runs under `make test` (azure-cli 2.91.0) and `make compat` (2.75.0): on 2.75 the built-in's
-routing flag is `--region-endpoint-enabled`.
+reason. Runs under `make test` (azure-cli 2.91.0) and `make compat` (2.75.0, 2.86.0): on 2.75 the built-in's
+routing flag is `--region-endpoint-enabled`, on 2.86 it has both names (the old one deprecated by a breaking-change
+announcement), from 2.87 only `--global-endpoint-routing`.
 """
 import json
 import os
@@ -18,6 +19,9 @@ DUMP = os.path.join(ROOT, "tests", "tools", "dump_command_args.py")
 
 # (command, option) -> why ours does not accept it. Empty: ours accepts everything the built-in does.
 DROPPED = {}
+# option -> why ours marks it deprecated where the built-in of the release under test does not
+DEPRECATED_BY_US = {"--region-endpoint-enabled": "azure-cli deprecates it from 2.86 and removes it in 2.87; ours warns "
+                                                 "on every release (2.75-2.85 offer only this name, as preview)"}
 
 
 def command_table(extension_dir, config_dir):
@@ -79,9 +83,26 @@ def test_dropped_options_are_still_offered_by_the_builtin(tables):
         assert reason and option in options_of(builtin["acr replication " + command]), (command, option)
 
 
+def deprecated_options(arguments):
+    return {option for argument in arguments.values() for option in argument["deprecated"]}
+
+
 def test_renamed_routing_flag_is_a_deprecated_alias(tables):
     _, ours = tables
     for command in ("create", "update", "sync"):
-        routing = ours["acr replication " + command]["global_endpoint_routing"]
-        assert routing["options"][0] == "--global-endpoint-routing"
-        assert routing["deprecated"] == ["--region-endpoint-enabled"]
+        arguments = ours["acr replication " + command]
+        assert arguments["global_endpoint_routing"]["options"] == ["--global-endpoint-routing"]
+        assert arguments["global_endpoint_routing"]["deprecated"] == []  # azure-cli 2.86 tagged it (issue 19)
+        assert arguments["region_endpoint_enabled"]["options"] == ["--region-endpoint-enabled"]
+        assert arguments["region_endpoint_enabled"]["deprecated"] == ["--region-endpoint-enabled"]
+
+
+@pytest.mark.parametrize("command", ["create", "list", "show", "update", "delete"])
+def test_ours_deprecates_what_the_builtin_deprecates_and_nothing_else(tables, command):
+    builtin, ours = tables
+    name = "acr replication " + command
+    theirs = deprecated_options(builtin[name])
+    mine = deprecated_options(ours[name]) & set(options_of(builtin[name]))
+    assert theirs <= mine, f"az {name}: the built-in deprecates {sorted(theirs - mine)}, ours does not"
+    extra = {option for option in mine - theirs if option not in DEPRECATED_BY_US}
+    assert extra == set(), f"az {name}: ours deprecates {sorted(extra)}, the built-in does not"

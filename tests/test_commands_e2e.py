@@ -21,6 +21,8 @@ def test_help_has_examples_for_every_command(az):
     for command in ("list", "show", "create", "update", "delete", "wait", "sync"):
         text = az("acr replication {} --help".format(command)).stdout
         assert "Examples" in text, command
+        # the built-in acr module's 'acr' argument context still applies to our commands (issue 19)
+        assert "queuing the run" not in text, command
     assert "--wait-ready" in az("acr replication create --help").stdout
 
 
@@ -110,13 +112,41 @@ def test_update_of_create_only_settings_explains(az, emu, flag):
     assert emu.writes() == []
 
 
-def test_delete_asks_for_confirmation_and_refuses_without_tty(az, emu):
+def test_delete_without_a_terminal_deletes_as_the_builtin_does(az, builtin_az, emu):
+    """Issue 19: pipelines call `delete -r R -n N` with no --yes and no terminal; the built-in has no
+    confirmation, so neither may we."""
+    results = {}
+    for kind, client in (("builtin", builtin_az), ("ours", az)):
+        emu.reset()
+        emu.knobs(operation_seconds=0.2, retry_after=1)
+        client("acr replication create {} -l eastus".format(REG))
+        emu.emulator.clear_log()
+        results[kind] = client("acr replication delete -n eastus {}".format(REG))  # stdin: /dev/null
+        assert writes(emu) == [("DELETE", "eastus")], kind
+        client("acr replication show -n eastus {}".format(REG), expect=3)
+    assert results["ours"].stdout == results["builtin"].stdout
+    assert "tty" not in results["ours"].stderr and "cancelled" not in results["ours"].stderr
+
+
+def test_delete_on_a_terminal_asks_and_n_cancels(az, emu):
     emu.knobs(operation_seconds=0)
-    az("acr replication create {} -l eastus".format(REG))
+    az("acr replication create {} -l eastus japaneast".format(REG))
     emu.emulator.clear_log()
-    result = az("acr replication delete -n eastus {}".format(REG), expect=1)
-    assert "--yes" in result.stderr
+    code, printed = az.on_terminal("acr replication delete -n eastus {}".format(REG), answer="n")
+    assert "Delete replication 'eastus' of registry 'demopremium'? (y/n)" in printed
+    assert code == 1 and "Operation cancelled" in printed
     assert emu.writes() == []
+    code, printed = az.on_terminal("acr replication delete -n eastus {}".format(REG), answer="y")
+    assert "(y/n)" in printed and code == 0, printed
+    assert writes(emu) == [("DELETE", "eastus")]
+    # --yes, and azure-cli's core.disable_confirm_prompt, skip the question on a terminal too
+    emu.emulator.clear_log()
+    code, printed = az.on_terminal("acr replication delete -n japaneast {} --yes --no-wait".format(REG))
+    assert code == 0 and "(y/n)" not in printed, printed
+    az("config set core.disable_confirm_prompt=true")
+    code, printed = az.on_terminal("acr replication delete -n westus {} --allow-home-replica --no-wait".format(REG))
+    assert code == 0 and "(y/n)" not in printed, printed
+    assert writes(emu) == [("DELETE", "japaneast"), ("DELETE", "westus")]
 
 
 def test_delete_with_yes_and_no_wait(az, emu):
@@ -136,10 +166,11 @@ def test_delete_refuses_home_replica_unless_allowed(az, emu):
     emu.knobs(operation_seconds=0)
     az("acr replication create {} -l eastus".format(REG))
     emu.emulator.clear_log()
-    result = az("acr replication delete -n westus {} --yes".format(REG), expect=1)
-    assert "home replica" in result.stderr and "--allow-home-replica" in result.stderr
+    for confirm in ("", "--yes"):  # no terminal (a script), with and without --yes
+        result = az("acr replication delete -n westus {} {}".format(REG, confirm), expect=1)
+        assert "home replica" in result.stderr and "--allow-home-replica" in result.stderr
     assert emu.writes() == []
-    az("acr replication delete -n westus {} --yes --allow-home-replica".format(REG))
+    az("acr replication delete -n westus {} --allow-home-replica".format(REG))
     assert writes(emu) == [("DELETE", "westus")]
 
 

@@ -19,12 +19,47 @@ def test_region_endpoint_enabled_works_as_a_deprecated_alias(az, emu):
     synced = az("acr replication sync {} -l eastus --region-endpoint-enabled false".format(REG))
     assert [a["action"] for a in synced.json["actions"]] == ["update"]
     assert az("acr replication show {} -n eastus".format(REG)).json["regionEndpointEnabled"] is False
+    clash = az("acr replication sync --file fleet.yaml --region-endpoint-enabled false", expect=2)
+    assert "--region-endpoint-enabled cannot be combined with --file" in clash.stderr
 
 
-def test_new_flag_gives_no_deprecation_warning(az, emu):
+def warnings(result):
+    return [line for line in result.stderr.splitlines()
+            if line.startswith("WARNING:") and "altered by the following extension" not in line]
+
+
+@pytest.mark.parametrize("flag", ["--global-endpoint-routing", "--region-endpoint-enabled"])
+def test_routing_flag_warns_once_for_the_old_name_and_never_for_the_new_as_the_builtin(az, builtin_az, emu, flag):
+    """Issue 19 (2b): on azure-cli 2.86 the built-in's breaking-change announcement for the old name also tagged
+    ours on the new name. The new name: no warning; the old one: exactly one; where the built-in of the release
+    under test deprecates the old name too (2.86), the very same warning."""
+    emu.knobs(operation_seconds=0.2, retry_after=1)
+    seen = {"ours": [warnings(az("acr replication create {} -l eastus {} false".format(REG, flag))),
+                     warnings(az("acr replication update {} -n eastus {} true".format(REG, flag)))]}
+    if flag == "--global-endpoint-routing":
+        assert seen["ours"] == [[], []]
+    else:
+        for printed in seen["ours"]:
+            assert len(printed) == 1 and "'--region-endpoint-enabled' has been deprecated" in printed[0]
+            assert "Use '--global-endpoint-routing' instead" in printed[0]
+    listed = [line for line in builtin_az("acr replication create --help").stdout.splitlines()
+              if line.strip().startswith(flag + " ")]
+    if listed and "[Preview]" not in listed[0]:  # 2.75-2.85 offer only the old name, as preview: nothing to match
+        emu.reset()
+        emu.knobs(operation_seconds=0.2, retry_after=1)
+        seen["builtin"] = [warnings(builtin_az("acr replication create {} -l eastus {} false".format(REG, flag))),
+                           warnings(builtin_az("acr replication update {} -n eastus {} true".format(REG, flag)))]
+        assert seen["ours"] == seen["builtin"]
+
+
+def test_both_routing_names_given_the_new_one_wins_as_on_the_builtin(az, emu):
     emu.knobs(operation_seconds=0)
-    result = az("acr replication create {} -l eastus --global-endpoint-routing false".format(REG))
-    assert "deprecated" not in result.stderr
+    created = az("acr replication create {} -l eastus --region-endpoint-enabled false --global-endpoint-routing true"
+                 .format(REG))
+    assert created.json["regionEndpointEnabled"] is True
+    updated = az("acr replication update {} -n eastus --global-endpoint-routing false --region-endpoint-enabled true"
+                 .format(REG))
+    assert updated.json["regionEndpointEnabled"] is False
 
 
 def policy_trace(emu):
@@ -48,8 +83,7 @@ def test_global_policy_arguments_send_what_the_builtin_sends(az, builtin_az, emu
         emu.knobs(operation_seconds=0.2, retry_after=1)
         client("acr replication create {} -l eastus {}".format(REG, flags))
         client("acr replication update {} -n eastus --tags a=b {}".format(REG, flags))
-        confirm = "--yes" if kind == "ours" else ""  # ours asks before deleting; the built-in does not
-        client("acr replication delete {} -n eastus {} {}".format(REG, confirm, flags))
+        client("acr replication delete {} -n eastus {}".format(REG, flags))  # no terminal: neither asks
         traces[kind] = policy_trace(emu)
     assert traces["ours"] == traces["builtin"]
     writes, acquired = traces["ours"]

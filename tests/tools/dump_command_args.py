@@ -35,10 +35,12 @@ def dump(prefix):
             if not options:
                 continue  # not on the command line (cmd, client, instance, ...)
             choices = settings.get('choices')
+            deprecated = [str(o.target) for o in settings.get('options_list') or [] if hasattr(o, 'target')]
+            if settings.get('deprecate_info') is not None:  # the whole argument (azure-cli 2.86's breaking changes)
+                deprecated += [o for o in options if o not in deprecated]
             arguments[dest] = {'options': options,
                                'choices': sorted(str(c) for c in choices) if choices else None,
-                               'deprecated': [str(o.target) for o in settings.get('options_list') or []
-                                              if hasattr(o, 'target')]}
+                               'deprecated': deprecated}
         result[name] = arguments
     return result
 
