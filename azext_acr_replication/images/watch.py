@@ -14,7 +14,7 @@ reported for itself while the others are reported on time.
 import threading
 import time
 
-from azext_acr_replication.arm.errors import retry_after
+from azext_acr_replication.arm.errors import retry_after as arm_retry_after
 from azext_acr_replication.arm.polling import Backoff
 
 PRESENT, MISSING, SKEW = 'present', 'missing', 'digest differs'
@@ -265,7 +265,7 @@ class Watch:  # pylint: disable=too-many-instance-attributes
                 state = self.arm.replica(target.replica)
             except Exception as error:  # pylint: disable=broad-except
                 # the client's own retries are spent: ask again later (when ARM said), as long as the watch lasts
-                if self.clock.pause(self._stop, retry_after(error) or 0):
+                if self.clock.pause(self._stop, arm_retry_after(error) or 0):
                     return False
                 continue
             if state is None:
