@@ -33,7 +33,7 @@ test: wheel
 	$(AZ_SAFE_ENV) $(PY) -m pytest tests -q -p no:cacheprovider -n $(WORKERS)
 
 unit: venv
-	$(PY) -m pytest tests/test_unit.py tests/test_unit_hardening.py tests/test_unit_status.py tests/test_unit_fleet.py tests/test_command_metadata.py tests/test_layout.py -q -p no:cacheprovider
+	$(PY) -m pytest tests/test_unit.py tests/test_unit_hardening.py tests/test_unit_status.py tests/test_unit_fleet.py tests/test_unit_deadline.py tests/test_command_metadata.py tests/test_layout.py -q -p no:cacheprovider
 
 # the oldest azure-cli we claim (azext.minCliCoreVersion): the end-to-end suites against its az
 compat: wheel $(COMPAT_VENV)/.installed

@@ -8,6 +8,20 @@ import re
 REGISTRY_NAME = re.compile(r'^[a-zA-Z0-9]{5,50}$')
 BAD_REGISTRY_NAME = ("Registry names may contain only alpha numeric characters and must be between 5 and 50 "
                      "characters; got '{}'.")
+# login-server suffixes of the public and sovereign clouds (azure-cli's AzureCloud, AzureChinaCloud,
+# AzureUSGovernment): a registry named by its login server in any of them is that registry
+LOGIN_SERVER_SUFFIXES = ('.azurecr.io', '.azurecr.cn', '.azurecr.us')
+
+
+def strip_login_server(name, current_cloud_suffix=None):
+    """'myreg.azurecr.cn' -> 'myreg'; any other name is returned as it is."""
+    suffixes = list(LOGIN_SERVER_SUFFIXES)
+    if current_cloud_suffix:
+        suffixes.insert(0, current_cloud_suffix if current_cloud_suffix.startswith('.') else '.' + current_cloud_suffix)
+    for suffix in suffixes:
+        if name.lower().endswith(suffix.lower()):
+            return name[:-len(suffix)]
+    return name
 
 
 def normalize_location(location):
