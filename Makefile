@@ -40,7 +40,7 @@ compat: wheel $(COMPAT_VENV)/.installed
 	$(AZ_SAFE_ENV) ACR_REPLICATION_AZ=$(CURDIR)/$(COMPAT_VENV)/bin/az $(PY) -m pytest -q -p no:cacheprovider \
 		-n $(WORKERS) tests/test_commands_e2e.py tests/test_ci_features_e2e.py tests/test_hardening_e2e.py \
 		tests/test_status_e2e.py tests/test_cli_parity.py tests/test_dropin_e2e.py tests/test_release_e2e.py \
-		tests/test_fleet_e2e.py
+		tests/test_fleet_e2e.py tests/test_deadline_e2e.py
 
 $(COMPAT_VENV)/.installed:
 	python3 -m venv $(COMPAT_VENV)
