@@ -9,12 +9,23 @@
 RETRY = {'retry_total': 6, 'retry_backoff_factor': 0.5, 'retry_backoff_max': 8}
 
 
-def registry_client(cli_ctx, subscription_id=None):
-    """The registry management client, bounded retries; another subscription's for fleet sync."""
+def registry_client(cli_ctx, subscription_id=None, deadline=None):
+    """The registry management client, bounded retries; another subscription's for fleet sync. With the
+    command's deadline, no retry pause runs past it."""
     from azure.cli.core.commands.client_factory import get_mgmt_service_client
     from azure.cli.core.profiles import ResourceType
-    return get_mgmt_service_client(cli_ctx, ResourceType.MGMT_CONTAINERREGISTRY, subscription_id=subscription_id,
-                                   **RETRY)
+    from azext_acr_replication.arm.polling import DeadlineRetryPolicy
+    client = get_mgmt_service_client(cli_ctx, ResourceType.MGMT_CONTAINERREGISTRY, subscription_id=subscription_id,
+                                     retry_policy=DeadlineRetryPolicy(**RETRY))
+    return bind_deadline(client, deadline)
+
+
+def bind_deadline(client, deadline):
+    """Make the client's retries (built by registry_client) respect the command's Deadline; returns client."""
+    policy = client._config.retry_policy  # pylint: disable=protected-access
+    if deadline is not None and hasattr(policy, 'deadline'):
+        policy.deadline = deadline
+    return client
 
 
 def cf_acr(cli_ctx, *_):

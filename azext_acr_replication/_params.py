@@ -63,8 +63,9 @@ def load_arguments(self, _):
         c.argument('replication_name', options_list=['--name', '-n'], help='The name of the replication.')
         c.argument('tags', arg_type=tags_type, validator=validate_tags)
         c.argument('timeout', type=int, validator=validate_timeout,
-                   help='Seconds to wait (for --wait-ready, and for replicas another run is still creating) before '
-                        'giving up with exit code 1; the replicas are left as they are. Default: 3600.')
+                   help='Seconds the whole command may take (following operations, --wait-ready, replicas another '
+                        'run is still creating, retries) before giving up with exit code 1; what was started goes '
+                        'on in Azure. Default: 3600.')
         c.argument('no_wait',  # else the help of the built-in's 'acr' scope: '... after queuing the run'
                    help='Do not wait for the long-running operation to finish; follow it with '
                         "'az acr replication wait'.")

@@ -7,7 +7,7 @@ They raise ArgumentError, a ValueError: knack reports a non-CLIError raised by a
 usage error with exit code 2, while every azclierror type exits 1. Checks that need ARM live in
 the handlers and raise azclierror types.
 """
-from azext_acr_replication.arm.names import BAD_REGISTRY_NAME, REGISTRY_NAME, split_locations
+from azext_acr_replication.arm.names import BAD_REGISTRY_NAME, REGISTRY_NAME, split_locations, strip_login_server
 
 
 class ArgumentError(ValueError):
@@ -19,12 +19,9 @@ def _login_server_suffix(cmd):
 
 
 def _registry_name(cmd, value):
-    """'myreg' from 'myreg', its login server 'myreg.azurecr.io' (the cloud's suffix: azurecr.cn, ...) or
-    one with a domain name label hash, 'myreg-<hash>.azurecr.io', as the built-in takes them."""
-    suffix = _login_server_suffix(cmd)
-    if value.lower().endswith(suffix.lower()):
-        return value[:-len(suffix)].split('-', 1)[0]
-    return value
+    """'myreg' from 'myreg', its login server in any cloud ('myreg.azurecr.io', '.azurecr.cn', the current
+    cloud's suffix) or one with a domain name label hash, 'myreg-<hash>.azurecr.io', as the built-in takes them."""
+    return strip_login_server(value, _login_server_suffix(cmd))
 
 
 def validate_registry_name(cmd, namespace):
@@ -143,30 +140,47 @@ def validate_images(cmd, namespace):
     namespace.image = images
 
 
+def typed_options(cmd, dest):
+    """The options of argument `dest` the user typed (e.g. ['-g']), as opposed to a value azure-cli filled
+    in from `az configure --defaults` (group=, acr=, location=), which sets the namespace the same way.
+
+    azure-cli keeps the option names of the command line in cli_ctx.data['safe_params'] (2.75 and later;
+    it sends them as the ParameterSetName header): the typed name, or for '-gX' its first two characters,
+    or an abbreviation argparse accepted ('--resource-gr')."""
+    argument = cmd.arguments.get(dest)
+    if argument is None:
+        return []
+    options = [o if isinstance(o, str) else getattr(o, 'target', None)
+               for o in argument.type.settings.get('options_list') or []]
+    options = [o for o in options if o]
+    typed = (getattr(cmd.cli_ctx, 'data', None) or {}).get('safe_params')
+    if typed is None:  # an azure-cli that does not record them: whatever has a value counts as typed
+        return options[:1]
+    return [flag for flag in typed
+            if any(option == flag or (flag.startswith('--') and len(flag) > 2 and option.startswith(flag))
+                   for option in options)]
+
+
+SINGLE_REGISTRY_FLAGS = (('registry_name', '--registry'), ('location', '--location'),
+                         ('resource_group_name', '--resource-group'),
+                         ('global_endpoint_routing', '--global-endpoint-routing'),
+                         ('region_endpoint_enabled', '--region-endpoint-enabled'),
+                         ('zone_redundancy', '--zone-redundancy'), ('tags', '--tags'))
+
+
 def validate_sync_source(cmd, namespace):
     """sync takes -r/-l (one registry) or --file (a fleet), not both. The file is read and checked here,
     before any ARM call: every problem is listed with its line, and the command exits 2."""
     path = getattr(namespace, 'file', None)
-    defaults = {'registry_name': cmd.cli_ctx.config.get('defaults', 'acr', None),
-                'location': cmd.cli_ctx.config.get('defaults', 'location', None)}
     if not path:
         if not namespace.registry_name:
             raise ArgumentError('incorrect usage: give --registry/-r and --location/-l, or --file.')
         if not namespace.location:
             raise ArgumentError("the following arguments are required: --location/-l (or use --file)")
         return
-    clashing = []
-    for dest, flag in (('registry_name', '--registry'), ('location', '--location'), ('resource_group_name',
-                       '--resource-group'), ('global_endpoint_routing', '--global-endpoint-routing'),
-                       ('region_endpoint_enabled', '--region-endpoint-enabled'),
-                       ('zone_redundancy', '--zone-redundancy'), ('tags', '--tags')):
-        value = getattr(namespace, dest, None)
-        if value in (None, [], {}):
-            continue
-        default = defaults.get(dest)
-        if default is not None and value in (default, [default]):
-            continue  # a configured default, not something the user typed
-        clashing.append(flag)
+    # only what the user typed clashes: configured defaults (group=, acr=, location=) are left unused
+    clashing = [flag for dest, flag in SINGLE_REGISTRY_FLAGS
+                if getattr(namespace, dest, None) not in (None, [], {}) and typed_options(cmd, dest)]
     if clashing:
         raise ArgumentError(f"{', '.join(clashing)} cannot be combined with --file: each registry's settings are "
                             'in the file.')

@@ -45,13 +45,22 @@ def _context(cmd, client, subscription=None):
                    known_regions=lambda: _known_regions(cmd))
 
 
-def _client_for(cmd, client, subscription):
+def _client_for(cmd, client, subscription, deadline):
     """The command's client for the current subscription, another (bounded retries too) for any other."""
     from azure.cli.core.commands.client_factory import get_subscription_id
     from azext_acr_replication._client_factory import registry_client
     if subscription.lower() == get_subscription_id(cmd.cli_ctx).lower():
         return client
-    return registry_client(cmd.cli_ctx, subscription)
+    return registry_client(cmd.cli_ctx, subscription, deadline=deadline)
+
+
+def _run_options(client, mode, **kwargs):
+    """The command's RunOptions; its Deadline starts now and also bounds the client's retry pauses."""
+    from azext_acr_replication._client_factory import bind_deadline
+    from azext_acr_replication.replicas.desired import RunOptions
+    options = RunOptions(mode, **kwargs)
+    bind_deadline(client, options.deadline)
+    return options
 
 
 def _routing(global_endpoint_routing, region_endpoint_enabled):
@@ -83,10 +92,14 @@ def acr_replication_show(cmd, client, replication_name, registry_name, resource_
 def acr_replication_wait(cmd, client, replication_name, registry_name, resource_group_name=None,
                          created=False, updated=False, deleted=False, exists=False, ready=False, custom=None,
                          timeout=3600, interval=30):
+    from azext_acr_replication._client_factory import bind_deadline
     from azext_acr_replication.arm import waiting
+    from azext_acr_replication.arm.deadline import Deadline
     from azext_acr_replication.arm.values import state_of
     from azext_acr_replication.arm.lookup import none_if_not_found
     description, predicate = waiting.condition_for(created, updated, deleted, exists, ready, custom)
+    deadline = Deadline(timeout)
+    bind_deadline(client, deadline)
     lookup = _lookup(cmd, client)
     ref = lookup.find(registry_name, resource_group_name)
 
@@ -95,7 +108,7 @@ def acr_replication_wait(cmd, client, replication_name, registry_name, resource_
             lambda: lookup.call(ref, lambda group: client.replications.get(group, ref.name, replication_name)))
     progress = _progress(cmd)
     try:
-        waiting.wait_for(get, description, predicate, timeout, interval,
+        waiting.wait_for(get, description, predicate, deadline, interval,
                          on_progress=lambda r: progress.add(
                              message='waiting: ' + ('absent' if r is None else state_of(r))))
     finally:
@@ -106,13 +119,13 @@ def acr_replication_wait(cmd, client, replication_name, registry_name, resource_
 def acr_replication_create(cmd, client, location, registry_name, resource_group_name=None, replication_name=None,
                            global_endpoint_routing=None, zone_redundancy=None, tags=None, no_wait=False,
                            wait_ready=False, timeout=None, region_endpoint_enabled=None):
-    from azext_acr_replication.replicas.desired import DesiredRegistry, RunOptions
+    from azext_acr_replication.replicas.desired import DesiredRegistry
     from azext_acr_replication.replicas.reconcile import reconcile
+    options = _run_options(client, 'create', no_wait=no_wait, wait_ready=wait_ready, timeout=timeout)
     desired = DesiredRegistry(registry_name, location, resource_group_name, replication_name=replication_name,
                               routing=_routing(global_endpoint_routing, region_endpoint_enabled),
                               zone_redundancy=zone_redundancy, tags=tags)
-    result = reconcile(_context(cmd, client), desired,
-                       RunOptions('create', no_wait=no_wait, wait_ready=wait_ready, timeout=timeout))
+    result = reconcile(_context(cmd, client), desired, options)
     for action in result.actions:
         if action.kind == 'none':
             logger.warning("Replication '%s' already exists with these settings; nothing to do.", action.name)
@@ -135,12 +148,12 @@ def acr_replication_create(cmd, client, location, registry_name, resource_group_
 def acr_replication_sync(cmd, client, registry_name=None, location=None, resource_group_name=None,
                          global_endpoint_routing=None, zone_redundancy=None, tags=None, prune=False, dry_run=False,
                          no_wait=False, wait_ready=False, timeout=None, file=None, region_endpoint_enabled=None):
-    from azext_acr_replication.replicas.desired import DesiredRegistry, RunOptions
-    options = RunOptions('sync', dry_run=dry_run, no_wait=no_wait, wait_ready=wait_ready, timeout=timeout)
+    from azext_acr_replication.replicas.desired import DesiredRegistry
+    options = _run_options(client, 'sync', dry_run=dry_run, no_wait=no_wait, wait_ready=wait_ready, timeout=timeout)
     if file:  # the validator has read and checked it: a list of FleetEntry
         from azext_acr_replication.fleet.command import sync_file
-        return sync_file(cmd, file, options, prune=prune,
-                         context_for=lambda sub: _context(cmd, _client_for(cmd, client, sub), sub))
+        return sync_file(cmd, file, options, prune=prune, context_for=lambda sub: _context(
+            cmd, _client_for(cmd, client, sub, options.deadline), sub))
     from azext_acr_replication.replicas.reconcile import reconcile
     desired = DesiredRegistry(registry_name, location, resource_group_name,
                               routing=_routing(global_endpoint_routing, region_endpoint_enabled),
@@ -230,11 +243,13 @@ def acr_replication_status(cmd, client, registry_name, resource_group_name=None,
                            timeout=None):
     """An incomplete answer is printed all the same (scripts parse it), then the command exits 1 (3: an image
     in no region) with one error line."""
-    import time
+    from azext_acr_replication._client_factory import bind_deadline
+    from azext_acr_replication.arm.deadline import Deadline
     from azext_acr_replication.arm.errors import exit_after_output
     from azext_acr_replication.arm.lookup import none_if_not_found
     from azext_acr_replication.replicas import status as replica_status
-    started = time.monotonic()
+    deadline = Deadline(timeout)
+    bind_deadline(client, deadline)
     lookup = _lookup(cmd, client)
     ref = lookup.find(registry_name, resource_group_name)
 
@@ -251,14 +266,14 @@ def acr_replication_status(cmd, client, registry_name, resource_group_name=None,
     registry, replicas = get_registry(), list_replicas()
     if image:
         from azext_acr_replication.images.check import ArmView, check_images
-        result, failure = check_images(cmd, registry, replicas, image, wait, timeout, _progress(cmd),
+        result, failure = check_images(cmd, registry, replicas, image, wait, deadline.seconds, _progress(cmd),
                                        arm=ArmView(registry, get_registry, list_replicas, get_replica),
-                                       started=started)
+                                       started=deadline.started)
     elif wait:
         progress = _progress(cmd)
         try:
             result, failure = replica_status.wait_every_replica_ready(
-                registry, replicas, get_replica, timeout, lambda message: progress.add(message=message))
+                registry, replicas, get_replica, deadline, lambda message: progress.add(message=message))
         finally:
             progress.end()
     else:

@@ -24,6 +24,15 @@ class Response:
         return json.loads(self.raw) if self.raw else None
 
 
+def default_api_version(path):
+    """What azure-cli 2.91 sends on this route (the emulator refuses versions a route does not know)."""
+    if "/providers/Microsoft.ContainerRegistry" in path:
+        return "2026-09-01-preview"
+    if "/providers/Microsoft.Authorization" in path:
+        return "2025-11-01"
+    return "2022-12-01"
+
+
 def call(emu, method, path, body=None, token=True, headers=None, raw_body=None):
     url = urllib.parse.urlsplit(emu.url)
     context = ssl.create_default_context(cafile=emu.cert_path)
@@ -38,7 +47,7 @@ def call(emu, method, path, body=None, token=True, headers=None, raw_body=None):
         data = json.dumps(body).encode()
         sent["Content-Type"] = "application/json"
     if "?" not in path and not path.startswith("http"):
-        path += "?api-version=2026-09-01-preview"
+        path += "?api-version=" + default_api_version(path)
     if path.startswith("http"):
         parts = urllib.parse.urlsplit(path)
         path = parts.path + ("?" + parts.query if parts.query else "")

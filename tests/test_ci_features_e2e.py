@@ -105,7 +105,7 @@ def test_wait_ready_times_out_with_exit_1(az, emu):
     emu.knobs(operation_seconds=0, stuck_regions=["eastus"])
     az("acr replication create {} -l eastus".format(REG))
     result = az("acr replication wait -n eastus {} --ready --interval 1 --timeout 2".format(REG), expect=1)
-    assert "Timed out after 2 s waiting for the replication to be Ready" in result.stderr
+    assert "Timed out after 2 s (--timeout 2) waiting for the replication to be Ready" in result.stderr
 
 
 def test_create_is_idempotent(az, emu):

@@ -363,3 +363,68 @@ def test_home_replica_name_can_differ_from_the_region(arm):
     call(arm, "PUT", base + "/replications/eastus", {"location": "eastus"})
     listed = {r["name"]: r["location"] for r in call(arm, "GET", base + "/replications").json["value"]}
     assert listed == {"primary": "westus", "eastus": "eastus"}
+
+
+# --- api-version, as ARM checks it (issue 19, item 14) ------------------------------------------------------
+def test_a_registry_route_refuses_an_unknown_api_version_like_arm(arm):
+    resp = call(arm, "GET", REG + "?api-version=2099-01-01")
+    assert resp.status == 400 and resp.json["error"]["code"] == "NoRegisteredProviderFound"
+    message = resp.json["error"]["message"]
+    assert message.startswith("No registered resource provider found for location 'westus' and API version "
+                              "'2099-01-01' for type 'registries'. The supported api-versions are '2017-03-01, ")
+    assert "2025-03-01-preview" in message and "2026-01-01-preview" in message and "2026-09-01-preview" in message
+    resp = call(arm, "GET", REG + "/replications?api-version=2017-03-01")  # replications came later
+    assert resp.status == 400 and "for type 'registries/replications'" in resp.json["error"]["message"]
+    assert call(arm, "GET", REG + "?api-version=2017-03-01").status == 200
+
+
+def test_arms_own_routes_refuse_an_unknown_api_version_and_a_missing_one(arm):
+    resp = call(arm, "GET", "/subscriptions?api-version=2026-09-01-preview")
+    assert resp.status == 400 and resp.json["error"]["code"] == "InvalidApiVersionParameter"
+    assert resp.json["error"]["message"].startswith("The api-version '2026-09-01-preview' is invalid. The "
+                                                    "supported versions are '2025-04-01,")
+    for path in ("/subscriptions?api-version=2022-12-01", "/subscriptions/{}/locations?api-version=2022-12-01",
+                 "/subscriptions/{}/resources?api-version=2024-11-01", "/tenants?api-version=2022-12-01"):
+        assert call(arm, "GET", path.format(SUBSCRIPTION_ID)).status == 200, path
+    resp = call(arm, "GET", REG + "?foo=bar")
+    assert resp.status == 400 and resp.json["error"]["code"] == "MissingApiVersionParameter"
+    policy = "/subscriptions/{}/providers/Microsoft.Authorization/acquirePolicyToken".format(SUBSCRIPTION_ID)
+    assert call(arm, "POST", policy + "?api-version=2025-11-01", {"operation": {}}).status == 200
+    assert call(arm, "POST", policy + "?api-version=2026-09-01-preview", {"operation": {}}).status == 400
+
+
+def test_regional_endpoints_appear_only_from_2026_01_01_preview_on(arm):
+    call(arm, "PATCH", REG + "?api-version=2026-09-01-preview", {"properties": {"regionalEndpoints": "Enabled"}})
+    for version, present in (("2025-11-01", False), ("2025-12-01-preview", False), ("2025-03-01-preview", False),
+                             ("2026-01-01-preview", True), ("2026-09-01-preview", True)):
+        properties = call(arm, "GET", REG + "?api-version=" + version).json["properties"]
+        assert ("regionalEndpoints" in properties) is present, version
+        assert ("regionalEndpointHostNames" in properties) is present, version
+    # an older version does not know the property: a PATCH with it changes nothing
+    call(arm, "PATCH", REG + "?api-version=2025-11-01", {"properties": {"regionalEndpoints": "Disabled"}})
+    assert call(arm, "GET", REG).json["properties"]["regionalEndpoints"] == "Enabled"
+
+
+def test_operation_urls_carry_the_api_version_of_the_request(arm):
+    resp = call(arm, "PUT", REG + "/replications/eastus?api-version=2025-03-01-preview", {"location": "eastus"})
+    assert "api-version=2025-03-01-preview" in resp.headers["azure-asyncoperation"]
+    assert call(arm, "GET", resp.headers["azure-asyncoperation"]).status == 200
+    wait_op(arm, resp.headers["azure-asyncoperation"])
+    resp = call(arm, "DELETE", REG + "/replications/eastus?api-version=2026-01-01-preview")
+    assert "api-version=2026-01-01-preview" in resp.headers["location"]
+
+
+def test_the_extensions_own_api_versions_are_ones_the_service_knows():
+    # what the extension sends outside its SDK: a wrong one fails here (and the e2e tests), not in Azure
+    from azext_acr_replication.arm.lookup import RESOURCES_API_VERSION
+    from azext_acr_replication.replicas.status import REGISTRY_API_VERSION
+    from emulator.arm import api_versions
+    assert REGISTRY_API_VERSION in api_versions.REGISTRY_VERSIONS
+    assert api_versions.has_regional_endpoints(REGISTRY_API_VERSION)  # status reads regionalEndpointHostNames
+    assert RESOURCES_API_VERSION in api_versions.ARM_VERSIONS
+
+
+def test_az_with_a_wrong_api_version_fails_as_against_azure(az, emu):
+    result = az(["rest", "--method", "get", "--url", emu.url + REG.lstrip("/") + "?api-version=2099-01-01"],
+                expect=1)
+    assert "NoRegisteredProviderFound" in result.stderr and "The supported api-versions are" in result.stderr

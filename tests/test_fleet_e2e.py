@@ -1,6 +1,8 @@
 """Fleet sync (issue 12): `az acr replication sync --file desired.yaml` over registries in two
 subscriptions, through the real az and the emulator."""
 import json
+import signal
+import subprocess
 import time
 
 import pytest
@@ -210,3 +212,129 @@ def test_wait_ready_and_no_wait_apply_to_the_whole_fleet(az, emu, tmp_path):
     assert replicas(az, "demopremium")["eastus"]["status"]["displayStatus"] == "Ready"
     assert replicas(az, "teampremium", SECOND_SUBSCRIPTION_ID)["westeurope"]["status"]["displayStatus"] == "Ready"
     assert len(emu.writes()) == 2  # nothing sent twice
+
+
+# --- issue 19: Ctrl-C in every phase, configured defaults, values as written ------------------------------
+TWO = ("registries:\n  - name: demopremium\n    locations: [eastus]\n"
+       "  - name: prodpremium\n    locations: [westeurope]\n")
+
+
+def held(emu, fault_index=0):
+    """Whether the emulator has taken the fault (and is holding that request)."""
+    return emu.emulator.controls.faults[fault_index].times == 0
+
+
+def interrupt(proc, ready, seconds=30):
+    """Wait until ready(), then Ctrl-C; (stderr, seconds from the signal to the end of the process)."""
+    deadline = time.monotonic() + seconds
+    while not ready() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert ready(), "the command never reached the phase to interrupt"
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    try:
+        _, stderr = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise AssertionError("the command went on for 60 s after Ctrl-C") from None
+    return stderr, time.monotonic() - sent
+
+
+def test_ctrl_c_while_planning_stops_at_once_and_says_nothing_was_started(az, emu, tmp_path):
+    emu.fault(status=503, method="GET", path="/registries/prodpremium/replications$", delay=60)  # held
+    proc = az.popen("acr replication sync --file {}".format(write(tmp_path, TWO)))
+    stderr, after = interrupt(proc, lambda: held(emu))
+    assert proc.returncode == 1 and after < 5, (after, stderr)  # before: waited for the held read (60 s)
+    assert "Interrupted while planning. Nothing was started" in stderr and "Traceback" not in stderr
+    assert emu.writes() == []
+
+
+def test_ctrl_c_while_applying_names_what_started_per_registry(az, emu, tmp_path):
+    emu.knobs(operation_seconds=30)
+    emu.fault(status=503, method="PUT", path="/registries/prodpremium/replications/westeurope$", delay=60)
+    proc = az.popen("acr replication sync --file {}".format(write(tmp_path, TWO)))
+    stderr, after = interrupt(proc, lambda: held(emu) and any(
+        e["method"] == "PUT" and "/demopremium/" in e["path"] for e in emu.requests()))
+    assert proc.returncode == 1 and after < 5, (after, stderr)
+    assert "Interrupted. Started: demopremium/eastus. May have started (request in flight): " \
+           "prodpremium/westeurope." in stderr
+    assert "run the same command again" in stderr
+
+
+def test_ctrl_c_while_waiting_stops_at_once_and_names_what_started(az, emu, tmp_path):
+    emu.knobs(operation_seconds=0.3, stuck_regions=["eastus", "westeurope"])
+    proc = az.popen("acr replication sync --file {} --wait-ready".format(write(tmp_path, TWO)))
+
+    def waiting_for_data():  # the create's own GET, then at least one GET of --wait-ready, for both
+        gets = [e["path"] for e in emu.requests() if e["method"] == "GET" and "/replications/" in e["path"]]
+        return sum("/eastus" in p for p in gets) >= 2 and sum("/westeurope" in p for p in gets) >= 2
+    stderr, after = interrupt(proc, waiting_for_data)
+    assert proc.returncode == 1 and after < 5, (after, stderr)  # before: the wait went on (up to 3600 s)
+    assert "Interrupted while waiting. Started: demopremium/eastus, prodpremium/westeurope." in stderr
+
+
+@pytest.mark.parametrize("defaults", ["group=demo-rg", "acr=demopremium", "location=eastus", "location='East US'",
+                                      "group=demo-rg acr=demopremium location=eastus"])
+def test_configured_defaults_do_not_clash_with_file(az, emu, tmp_path, defaults):
+    az("configure --defaults {}".format(defaults))
+    result = az("acr replication sync --file {} --dry-run".format(write(tmp_path, TWO))).json
+    groups = [(r["registry"], r["resourceGroup"]) for r in result]
+    assert groups == [("demopremium", "demo-rg"), ("prodpremium", "prod-rg")]
+    # what the user types still clashes, default or not
+    typed = az("acr replication sync --file {} -g demo-rg".format(write(tmp_path, TWO)), expect=2)
+    assert "--resource-group cannot be combined with --file" in typed.stderr
+
+
+def test_tag_values_reach_azure_as_written_and_other_fields_keep_their_types(az, emu, tmp_path):
+    emu.knobs(operation_seconds=0.2)
+    text = ("registries:\n  - name: demopremium\n    locations: [eastus]\n"
+            "    tags: {env: no, version: 1.10, build: 010, enabled: yes}\n    prune: true\n")
+    az("acr replication create -r demopremium -l uksouth")
+    az("acr replication sync --file {}".format(write(tmp_path, text)))
+    listed = replicas(az, "demopremium")
+    assert listed["eastus"]["tags"] == {"env": "no", "version": "1.10", "build": "010", "enabled": "yes"}
+    assert "uksouth" not in listed  # prune: true is a boolean
+
+
+def test_tab_indented_json_is_accepted_and_its_problems_have_lines(az, emu, tmp_path):
+    desired = {"registries": [{"name": "demopremium", "locations": ["eastus"], "tags": {"v": 1.10}}]}
+    text = json.dumps(desired, indent="\t").replace('"v": 1.1', '"v": 1.10')  # as `jq --tab` writes it
+    plan = az("acr replication sync --file {} --dry-run".format(write(tmp_path, text, "fleet.json"))).json
+    assert [a["action"] for a in plan[0]["actions"]] == ["create"]
+    bad = json.dumps({"registries": [{"name": "demopremium", "locations": ["japaneest"]}]}, indent="\t")
+    result = az("acr replication sync --file {}".format(write(tmp_path, bad, "bad.json")), expect=2)
+    assert ":6: registries[0].locations[0]: 'japaneest' is not an Azure region" in result.stderr
+
+
+def test_recursive_yaml_anchor_is_a_problem_with_its_line(az, emu, tmp_path):
+    text = "registries:\n  - &entry\n    name: demopremium\n    locations: [eastus]\n    tags: *entry\n"
+    result = az("acr replication sync --file {}".format(write(tmp_path, text)), expect=2)
+    assert ":2: this value contains itself (a recursive YAML anchor and alias)" in result.stderr
+    assert "Traceback" not in result.stderr and emu.requests() == []
+
+
+def test_home_region_listed_in_locations_is_quietly_satisfied(az, emu, tmp_path):
+    emu.knobs(operation_seconds=0.2)
+    text = "registries:\n  - name: demopremium\n    locations: [westus, eastus]\n"  # westus: the home region
+    first = az("acr replication sync --file {}".format(write(tmp_path, text)))
+    assert "Skipping" not in first.stderr and "home region" not in first.stderr
+    assert {a["location"]: (a["action"], a["reason"], a["result"]) for a in first.json[0]["actions"]} == {
+        "westus": ("none", "home replica", "unchanged"), "eastus": ("create", "missing", "succeeded")}
+    again = az("acr replication sync --file {}".format(write(tmp_path, text)))
+    assert "Skipping" not in again.stderr and "already match" in again.stderr
+    single = az("acr replication sync -r demopremium -l westus eastus")
+    assert "Skipping" not in single.stderr and single.json["changes"] == 0
+    # create keeps the built-in's refusal of a lone home region
+    refused = az("acr replication create -r demopremium -l westus", expect=1)
+    assert "same location as the registry" in refused.stderr
+
+
+def test_registry_names_with_any_clouds_login_server_suffix(az, emu, tmp_path):
+    text = ("registries:\n  - name: demopremium.azurecr.cn\n    locations: []\n"
+            "  - name: prodpremium.azurecr.us\n    locations: []\n  - name: eupremium.azurecr.io\n    locations: []\n")
+    result = az("acr replication sync --file {} --dry-run".format(write(tmp_path, text))).json
+    assert [r["registry"] for r in result] == ["demopremium", "prodpremium", "eupremium"]
+    for name in ("demopremium.azurecr.us", "demopremium.azurecr.cn", "DemoPremium.AzureCR.io"):
+        assert az("acr replication list -r {}".format(name)).json == []

@@ -13,6 +13,7 @@ from azext_acr_replication.replicas.readiness import NotReadyError, wait_until_r
 from azext_acr_replication.arm.lookup import group_from_id
 from azext_acr_replication.replicas.runner import run_parallel
 from azext_acr_replication.arm.waiting import WaitFailed, WaitTimeout, condition_for, wait_for
+from azext_acr_replication.arm.deadline import Deadline
 from tests import sdk_models as models
 
 R, W = planning.Replica, planning.Wanted
@@ -24,9 +25,13 @@ def kinds(actions):
 
 
 # --- plan -----------------------------------------------------------------------------------
-def test_plan_creates_missing_and_ignores_home():
+def test_plan_creates_missing_and_satisfies_home_quietly():
     actions = planning.plan([R("westus", "westus")], [W("eastus"), W("westus")], HOME)
-    assert kinds(actions) == {("create", "eastus")}
+    assert kinds(actions) == {("create", "eastus"), ("none", "westus")}
+    home = [a for a in actions if a.location == HOME][0]
+    assert home.reason == "home replica" and home.wanted is None and not home.writes  # no wait asks about it
+    # before the first geo-replica ARM lists no replica at all: the home row is named after the region
+    assert kinds(planning.plan([], [W("westus")], HOME)) == {("none", "westus")}
 
 
 def test_plan_nothing_to_do_when_matching():
@@ -153,33 +158,32 @@ def replica(name, state="Succeeded", display=None):
 def test_wait_until_ready_polls_until_every_replica_is_ready():
     clock = FakeClock()
     script = {"a": iter(["Syncing", "Ready"]), "b": iter(["Syncing", "Syncing", "Ready"])}
-    result = wait_until_ready(lambda n: replica(n, display=next(script[n])), ["a", "b"], 60, clock=clock,
-                              sleep=clock.sleep)
+    result = wait_until_ready(lambda n: replica(n, display=next(script[n])), ["a", "b"],
+                              Deadline(60, clock, clock.sleep))
     assert set(result) == {"a", "b"} and clock.now == 1.0 + 1.5
 
 
 def test_wait_until_ready_times_out_and_names_what_is_pending():
     clock = FakeClock()
     with pytest.raises(NotReadyError, match=r"Timed out after 5 s .* b \(Syncing\)"):
-        wait_until_ready(lambda n: replica(n, display="Ready" if n == "a" else "Syncing"), ["a", "b"], 5,
-                         clock=clock, sleep=clock.sleep)
+        wait_until_ready(lambda n: replica(n, display="Ready" if n == "a" else "Syncing"), ["a", "b"],
+                         Deadline(5, clock, clock.sleep))
     assert clock.now == 5
 
 
 def test_wait_until_ready_stops_on_failed():
     with pytest.raises(NotReadyError, match="Failed"):
-        wait_until_ready(lambda n: replica(n, state="Failed"), ["a"], 60, sleep=lambda s: None)
+        wait_until_ready(lambda n: replica(n, state="Failed"), ["a"], Deadline(60, sleep=lambda s: None))
 
 
 def test_wait_for_conditions():
     clock = FakeClock()
     seq = iter([None, replica("a", "Creating"), replica("a")])
     description, predicate = condition_for(created=True)
-    assert wait_for(lambda: next(seq), description, predicate, 60, 30, clock=clock, sleep=clock.sleep).name == "a"
+    assert wait_for(lambda: next(seq), description, predicate, Deadline(60, clock, clock.sleep), 30).name == "a"
     description, predicate = condition_for(deleted=True)
     with pytest.raises(WaitTimeout, match="to be deleted; it is Ready"):
-        wait_for(lambda: replica("a", display="Ready"), description, predicate, 3, 30, clock=clock,
-                 sleep=clock.sleep)
+        wait_for(lambda: replica("a", display="Ready"), description, predicate, Deadline(3, clock, clock.sleep), 30)
     with pytest.raises(WaitFailed):
         condition_for(ready=True)[1](replica("a", "Failed"))
     with pytest.raises(ValueError):

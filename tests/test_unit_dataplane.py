@@ -237,9 +237,11 @@ def test_registry_name_from_a_login_server_of_the_clouds_suffix(value, suffix, e
     assert namespace.registry_name == expected
 
 
-def test_a_login_server_of_another_cloud_is_not_a_registry_name():
-    with pytest.raises(ValueError):
-        validate_registry_name(_cmd(".azurecr.io"), SimpleNamespace(registry_name="myreg.azurecr.cn"))
+def test_a_login_server_of_any_cloud_names_the_registry():
+    # issue 19 item 8: names with any cloud's login-server suffix are accepted, whatever cloud az is in
+    namespace = SimpleNamespace(registry_name="myreg.azurecr.cn")
+    validate_registry_name(_cmd(".azurecr.io"), namespace)
+    assert namespace.registry_name == "myreg"
 
 
 @pytest.mark.parametrize("text, login_server", [

@@ -91,3 +91,67 @@ def test_fleet_table_has_a_registry_column_and_a_row_for_a_failed_registry():
     rows = plan_table(result)
     assert list(rows[0]) == ["REGISTRY", "ACTION", "NAME", "LOCATION", "REASON", "RESULT"]
     assert rows[0]["REGISTRY"] == "abcde" and rows[1]["RESULT"] == "failed" and "not found" in rows[1]["REASON"]
+
+
+# --- issue 19: values as written, JSON with tabs, recursive anchors, any cloud's suffix ---------------------
+def test_tag_values_are_the_text_as_written_other_fields_keep_their_types():
+    entry = load("registries:\n  - name: abcde\n    locations: [eastus]\n"
+                 "    tags: {env: no, version: 1.10, build: 010, on: yes, when: 2024-01-01, quoted: '007'}\n"
+                 "    prune: true\n    globalEndpointRouting: false\n")[0]
+    assert entry.tags == {"env": "no", "version": "1.10", "build": "010", "on": "yes", "when": "2024-01-01",
+                          "quoted": "007"}
+    assert entry.prune is True and entry.routing is False
+
+
+def test_json_is_read_as_json_tabs_included_with_lines_and_numbers_as_written():
+    text = '{\n\t"registries": [\n\t\t{\n\t\t\t"name": "abcde",\n\t\t\t"locations": ["eastus"],\n' \
+           '\t\t\t"tags": {"v": 1.10, "n": 1e3, "b": true},\n\t\t\t"prune": false\n\t\t}\n\t]\n}\n'
+    entry = load(text)[0]
+    assert (entry.name, entry.line, entry.tags, entry.prune) == ("abcde", 3, {"v": "1.10", "n": "1e3", "b": "true"},
+                                                                 False)
+    found = problems(text.replace('"prune": false', '"prune": "no"').replace('"eastus"', '"atlantis"'))
+    assert [p.split(":")[0] for p in found] == ["line 5", "line 7"]
+    assert "not valid JSON: Expecting" in problems('{\n\t"registries": [\n\t\t{"name": "abcde",, }\n\t]\n}')[0]
+
+
+def test_recursive_anchor_and_unreadable_values_are_problems_with_lines():
+    assert problems("registries:\n  - &a\n    name: abcde\n    locations: [eastus]\n    tags: *a\n") == [
+        "line 2: this value contains itself (a recursive YAML anchor and alias); write the value out instead."]
+    assert problems("registries: &r\n  - name: abcde\n    locations: *r\n")[0].startswith("line 1: this value")
+    assert problems("registries:\n  - name: !!binary xx\n    locations: []\n")[0].startswith(
+        "line 2: cannot read this value")
+    # an alias that is not recursive is a shared value
+    text = "registries:\n  - name: abcde\n    locations: &l [eastus]\n  - name: fghij\n    locations: *l\n"
+    assert [e.locations for e in load(text)] == [["eastus"], ["eastus"]]
+
+
+@pytest.mark.parametrize("name", ["abcde.azurecr.io", "abcde.azurecr.cn", "abcde.azurecr.us", "ABCDE.AzureCR.US"])
+def test_login_server_of_any_cloud_names_the_registry(name):
+    assert load("registries:\n  - name: {}\n    locations: []\n".format(name))[0].name.lower() == "abcde"
+
+
+class FakeArgument:  # pylint: disable=too-few-public-methods
+    def __init__(self, options):
+        self.type = type("T", (), {"settings": {"options_list": options}})()
+
+
+class FakeCmd:  # pylint: disable=too-few-public-methods
+    def __init__(self, typed):
+        self.cli_ctx = type("C", (), {"data": {} if typed is None else {"safe_params": typed}})()
+        self.arguments = {
+            "resource_group_name": FakeArgument(["--resource-group", "-g"]),
+            # a deprecated option is a knack Deprecated object whose target is the old name
+            "global_endpoint_routing": FakeArgument(["--global-endpoint-routing",
+                                                     type("Deprecated", (), {"target": "--region-endpoint-enabled"})()])}
+
+
+@pytest.mark.parametrize("typed, expected", [
+    (["--file", "--dry-run"], []),                       # group= from az configure --defaults: not typed
+    (["--file", "-g"], ["-g"]), (["--resource-group"], ["--resource-group"]),
+    (["--resource-gr"], ["--resource-gr"]),              # an abbreviation argparse accepted
+])
+def test_only_typed_options_count_not_configured_defaults(typed, expected):
+    from azext_acr_replication._validators import typed_options
+    assert typed_options(FakeCmd(typed), "resource_group_name") == expected
+    assert typed_options(FakeCmd(["--region-endpoint-enabled"]), "global_endpoint_routing") == [
+        "--region-endpoint-enabled"]

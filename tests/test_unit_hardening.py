@@ -15,6 +15,7 @@ from azext_acr_replication.arm import errors
 from azext_acr_replication.replicas import plan as planning
 from azext_acr_replication.arm.values import arm_str, provisioning_state, sku_name, state_of
 from azext_acr_replication.replicas.operations import Executor, Patience, interrupt_report
+from azext_acr_replication.arm.deadline import Deadline
 from azext_acr_replication.replicas.runner import Outcome
 from tests import sdk_models as models
 
@@ -126,7 +127,7 @@ def executor(client, slept):
     replication_model = lambda **kw: kw  # noqa: E731 (the body is not looked at here)
     from azext_acr_replication.arm.lookup import RegistryRef
     return Executor(client, (replication_model, None), RegistryRef("myreg", "g", "westus"),
-                    patience=Patience(sleep=slept.append, clock=lambda: 0))
+                    patience=Patience(), deadline=Deadline(3600, clock=lambda: 0, sleep=slept.append))
 
 
 def create_action(kind="create"):

@@ -9,6 +9,7 @@ from azext_acr_replication.images import watch as image_status
 from azext_acr_replication.images import report as image_report
 from azext_acr_replication.replicas import status as replica_status
 from azext_acr_replication._format import status_table
+from azext_acr_replication.arm.deadline import Deadline
 from azext_acr_replication.images.refs import ImageRef, parse_image
 from azext_acr_replication.images.watch import Target, Watch
 from azext_acr_replication.images.endpoint import DataPlaneError, EndpointClient, parse_challenge
@@ -472,15 +473,15 @@ def test_wait_every_replica_ready_returns_the_rows_and_a_failure_to_report():
         return models.replication(name, display=next(script[name], "Ready"))
     rows, failure = replica_status.wait_every_replica_ready(
         REGISTRY, [models.replication("westus", display="Ready"), models.replication("eastus", display="Syncing")],
-        get, 60, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+        get, Deadline(60, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s)))
     assert failure is None and {r["name"]: r["status"] for r in rows} == {"westus": "Ready", "eastus": "Ready"}
     rows, failure = replica_status.wait_every_replica_ready(
         REGISTRY, [models.replication("eastus", display="Syncing")],
-        lambda name: models.replication(name, display="Syncing"), 5, clock=lambda: now[0],
-        sleep=lambda s: now.__setitem__(0, now[0] + s))
+        lambda name: models.replication(name, display="Syncing"),
+        Deadline(5, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s)))
     assert failure[1] == 1 and failure[0].startswith("Timed out after 5 s") and rows[1]["status"] == "Syncing"
     _, failure = replica_status.wait_every_replica_ready(
         REGISTRY, [models.replication("eastus", display="Syncing")],
-        lambda name: models.replication(name, state="Failed"), 5, sleep=lambda s: None)
+        lambda name: models.replication(name, state="Failed"), Deadline(5, sleep=lambda s: None))
     assert failure == ("Replication 'eastus' is Failed; it will not become Ready. Run 'az acr replication sync' to "
                        "recreate it.", 1)

@@ -10,6 +10,7 @@ from azext_acr_replication.arm.group_cache import GroupCache
 logger = get_logger(__name__)
 
 REGISTRY_TYPE = 'Microsoft.ContainerRegistry/registries'
+RESOURCES_API_VERSION = '2024-11-01'  # the subscription resources query, as azure-cli 2.75-2.91 send it
 
 
 class RegistryRef:  # pylint: disable=too-few-public-methods
@@ -111,7 +112,7 @@ class RegistryLookup:
     def _registry_resources(self):
         """Page through the subscription's registries in the resources query, lazily."""
         url = (f"/subscriptions/{self.subscription}/resources?$filter=resourceType%20eq%20%27"
-               f"{REGISTRY_TYPE.replace('/', '%2F')}%27&api-version=2024-11-01")
+               f"{REGISTRY_TYPE.replace('/', '%2F')}%27&api-version={RESOURCES_API_VERSION}")
         while url:
             page = self.arm_get(url)
             yield from page.get('value') or []

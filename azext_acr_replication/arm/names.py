@@ -8,6 +8,21 @@ import re
 REGISTRY_NAME = re.compile(r'^[a-zA-Z0-9]{5,50}$')
 BAD_REGISTRY_NAME = ("Registry names may contain only alpha numeric characters and must be between 5 and 50 "
                      "characters; got '{}'.")
+# login-server suffixes of the public and sovereign clouds (azure-cli's AzureCloud, AzureChinaCloud,
+# AzureUSGovernment): a registry named by its login server in any of them is that registry
+LOGIN_SERVER_SUFFIXES = ('.azurecr.io', '.azurecr.cn', '.azurecr.us')
+
+
+def strip_login_server(name, current_cloud_suffix=None):
+    """'myreg.azurecr.cn' -> 'myreg', and a login server with a domain name label hash,
+    'myreg-<hash>.azurecr.io' -> 'myreg' (registry names have no '-'); any other name is returned as it is."""
+    suffixes = list(LOGIN_SERVER_SUFFIXES)
+    if current_cloud_suffix:
+        suffixes.insert(0, current_cloud_suffix if current_cloud_suffix.startswith('.') else '.' + current_cloud_suffix)
+    for suffix in suffixes:
+        if name.lower().endswith(suffix.lower()):
+            return name[:-len(suffix)].split('-', 1)[0]
+    return name
 
 
 def normalize_location(location):

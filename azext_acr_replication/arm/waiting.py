@@ -7,17 +7,13 @@
 Unlike the CLI's generic wait (which returns its timeout error instead of raising it, so the
 command exits 0), a timeout here is an error with exit code 1. Polls start fast and back off.
 """
-import time
-
 from azext_acr_replication.arm.values import display_status, provisioning_state, state_of
 from azext_acr_replication.arm.errors import ReplicationError
+# DEFAULT_TIMEOUT: images/ imports it from here
+from azext_acr_replication.arm.deadline import DEFAULT_TIMEOUT, TimedOut  # noqa: F401 pylint: disable=unused-import
 from azext_acr_replication.arm.polling import Backoff
 
-DEFAULT_TIMEOUT = 3600  # seconds any wait of the extension gives up after unless --timeout says otherwise
-
-
-class WaitTimeout(ReplicationError):
-    pass
+WaitTimeout = TimedOut  # the name the wait command's callers know
 
 
 class WaitFailed(ReplicationError):
@@ -52,20 +48,18 @@ def condition_for(created=False, updated=False, deleted=False, exists=False, rea
     raise ValueError('incorrect usage: --created | --updated | --deleted | --exists | --ready | --custom JMESPATH')
 
 
-def wait_for(get, description, predicate, timeout, interval, clock=time.monotonic, sleep=time.sleep,
-             on_progress=None):
-    """Call get() (None when the replica does not exist) until predicate holds; return the last value."""
+def wait_for(get, description, predicate, deadline, interval, on_progress=None):
+    """Call get() (None when the replica does not exist) until predicate holds; return the last value.
+    deadline: the command's Deadline; one last look is taken when it is reached."""
     backoff = Backoff(first=min(1.0, interval), factor=1.5, cap=interval)
-    deadline = clock() + timeout
     while True:
         current = get()
         if predicate(current):
             return current
         if on_progress:
             on_progress(current)
-        left = deadline - clock()
-        if left <= 0:
+        if deadline.expired:
             state = 'absent' if current is None else state_of(current)
-            raise WaitTimeout(f"Timed out after {int(timeout)} s waiting for the replication to be {description}; "
-                              f"it is {state}. Nothing was changed; run the command again to keep waiting.")
-        sleep(min(backoff.next(), left))
+            raise deadline.timed_out(f"waiting for the replication to be {description}; it is {state}. Nothing "
+                                     "was changed; run the command again to keep waiting.")
+        deadline.sleep(backoff.next())

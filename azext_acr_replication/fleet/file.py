@@ -19,7 +19,8 @@ Every problem is reported, each with its line and path (`desired.yaml:7: registr
 import difflib
 
 from azext_acr_replication.arm.errors import ReplicationError
-from azext_acr_replication.arm.names import REGISTRY_NAME, closest_regions, did_you_mean, normalize_location
+from azext_acr_replication.arm.names import (REGISTRY_NAME, closest_regions, did_you_mean, normalize_location,
+                                             strip_login_server)
 from azext_acr_replication.arm.regions import AZURE_REGIONS
 
 KEYS = ('name', 'resourceGroup', 'subscription', 'locations', 'globalEndpointRouting', 'zoneRedundancy', 'tags',
@@ -53,47 +54,134 @@ class FleetEntry:  # pylint: disable=too-few-public-methods,too-many-instance-at
 
 
 class _Node:  # pylint: disable=too-few-public-methods
-    """A parsed value with the line it came from (1-based)."""
+    """A parsed value with the line it came from (1-based) and, for a scalar, its text as written."""
 
-    def __init__(self, value, line, duplicates=None):
+    def __init__(self, value, line, duplicates=None, text=None):
         self.value, self.line = value, line
         self.duplicates = duplicates or []  # mapping keys given twice
+        self.text = value if text is None and isinstance(value, str) else text
 
 
-def _build(node):
+def _build(node, open_nodes=None):
     """yaml node -> _Node tree (mappings: {key: (_Node key, _Node value)}, sequences: [_Node])."""
     import yaml
     line = node.start_mark.line + 1
+    open_nodes = open_nodes or set()
+    if id(node) in open_nodes:
+        raise FleetFileError([f'line {line}: this value contains itself (a recursive YAML anchor and alias); '
+                              'write the value out instead.'])
     if isinstance(node, yaml.MappingNode):
         mapping, duplicates = {}, []
         for key_node, value_node in node.value:
             # a key is its text as written: YAML 1.1 would read `on:` or `no:` as a boolean
-            key = _Node(key_node.value if isinstance(key_node, yaml.ScalarNode) else str(_build(key_node).value),
-                        key_node.start_mark.line + 1)
+            key = _Node(key_node.value if isinstance(key_node, yaml.ScalarNode) else
+                        str(_build(key_node, open_nodes | {id(node)}).value), key_node.start_mark.line + 1)
             if key.value in mapping:
                 duplicates.append(key)
-            mapping[key.value] = (key, _build(value_node))
+            mapping[key.value] = (key, _build(value_node, open_nodes | {id(node)}))
         return _Node(mapping, line, duplicates)
     if isinstance(node, yaml.SequenceNode):
-        return _Node([_build(item) for item in node.value], line)
-    return _Node(_scalar(node), line)
+        return _Node([_build(item, open_nodes | {id(node)}) for item in node.value], line)
+    return _Node(_scalar(node), line, text=node.value)
 
 
 def _scalar(node):
+    """The typed value of a YAML scalar (true, 3, ...); its text as written stays in _Node.text."""
     import yaml
     loader = yaml.SafeLoader('')
     try:
         return loader.construct_object(node, deep=True)
+    except yaml.YAMLError as error:
+        raise FleetFileError([f'line {node.start_mark.line + 1}: cannot read this value: '
+                              f'{getattr(error, "problem", None) or error}']) from None
     finally:
         loader.dispose()
 
 
+def _json_nodes(text):
+    """The _Node tree of text that json.loads accepted, each value with its line and each scalar with its
+    text as written (a tag `1.10` stays "1.10"). Tabs are whitespace in JSON (`jq --tab`), unlike in YAML."""
+    import bisect
+    import re
+    from json.decoder import scanstring
+    from json.scanner import NUMBER_RE
+    space = re.compile(r'[ \t\n\r]*')
+    newlines = [i for i, char in enumerate(text) if char == '\n']
+    literals = (('true', True), ('false', False), ('null', None), ('NaN', float('nan')),
+                ('Infinity', float('inf')), ('-Infinity', float('-inf')))
+
+    def skip(i):
+        return space.match(text, i).end()
+
+    def container(i, close, read_item):
+        """Items of the object or array opening at i, up to `close`; (items, end)."""
+        items = []
+        i = skip(i + 1)
+        if text[i] == close:
+            return items, i + 1
+        while True:
+            item, i = read_item(i)
+            items.append(item)
+            i = skip(i)
+            if text[i] == close:
+                return items, i + 1
+            i += 1  # the comma
+
+    def pair(i):
+        i = skip(i)
+        key, i = scanstring(text, i + 1)
+        key_node = _Node(key, bisect.bisect_left(newlines, i) + 1)
+        item, end = value(skip(i) + 1)  # past the colon
+        return (key_node, item), end
+
+    def value(i):
+        i = skip(i)
+        line = bisect.bisect_left(newlines, i) + 1
+        if text[i] == '{':
+            pairs, end = container(i, '}', pair)
+            mapping, duplicates = {}, []
+            for key_node, item in pairs:
+                if key_node.value in mapping:
+                    duplicates.append(key_node)
+                mapping[key_node.value] = (key_node, item)
+            return _Node(mapping, line, duplicates), end
+        if text[i] == '[':
+            items, end = container(i, ']', value)
+            return _Node(items, line), end
+        if text[i] == '"':
+            string, end = scanstring(text, i + 1)
+            return _Node(string, line), end
+        for literal, result in literals:
+            if text.startswith(literal, i):
+                return _Node(result, line, text=literal), i + len(literal)
+        number = NUMBER_RE.match(text, i)
+        integer, fraction, exponent = number.groups()
+        parsed = float(number.group()) if fraction or exponent else int(integer)
+        return _Node(parsed, line, text=number.group()), number.end()
+
+    return value(0)[0]
+
+
 def parse(text):
-    """The _Node tree of YAML or JSON text; FleetFileError with the line of a syntax error."""
+    """The _Node tree of JSON or YAML text; FleetFileError with the line of a syntax error.
+
+    JSON is read as JSON first (json accepts the tab indentation of `jq --tab`, which YAML forbids)."""
+    import json
     import yaml
+    json_error = None
+    if text.lstrip()[:1] in ('{', '['):
+        try:
+            json.loads(text)
+            return _json_nodes(text)
+        except json.JSONDecodeError as error:  # not JSON; perhaps YAML in flow style
+            json_error = error
+        except RecursionError:
+            raise FleetFileError(['line 1: the file is nested too deeply to read.']) from None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
+        if json_error is not None:
+            raise FleetFileError([f'line {json_error.lineno}: not valid JSON: {json_error.msg}']) from None
         mark = getattr(error, 'problem_mark', None) or getattr(error, 'context_mark', None)
         where = f'line {mark.line + 1}' if mark else 'the file'
         problem = getattr(error, 'problem', None) or str(error)
@@ -156,7 +244,7 @@ class _Checker:
         else:
             name = self.string(fields['name'][1], f'{path}.name', 'name')
             if name is not None:
-                name = name[:-len('.azurecr.io')] if name.lower().endswith('.azurecr.io') else name
+                name = strip_login_server(name)  # contosoprod.azurecr.io, .azurecr.cn, .azurecr.us
                 if not REGISTRY_NAME.match(name):
                     self.problem(fields['name'][1], f'{path}.name', f"'{name}' is not a registry name (5 to 50 "
                                  'letters and digits).')
@@ -243,8 +331,7 @@ class _Checker:
             if isinstance(value_node.value, (dict, list)) or value_node.value is None:
                 self.problem(value_node, f'{path}.{key}', f'a tag value is text, got {_shown(value_node.value)}.')
                 continue
-            value = value_node.value
-            tags[key_node.value] = str(value).lower() if isinstance(value, bool) else str(value)
+            tags[key_node.value] = str(value_node.text)  # as written: `no`, `1.10`, `010` stay text
         return tags
 
 

@@ -7,14 +7,12 @@ apply every write across registries in parallel (bounded), then wait per registr
 A registry that cannot be planned or applied is reported and the others still go ahead. Plain
 Python over reconcile's Context objects (one per subscription): testable with fakes.
 """
-from concurrent.futures import ThreadPoolExecutor
-
 from knack.log import get_logger
 
 from azext_acr_replication.replicas import reconcile
-from azext_acr_replication.replicas.desired import RunOptions
 from azext_acr_replication.arm.errors import describe
-from azext_acr_replication.replicas.operations import apply
+from azext_acr_replication.replicas.operations import apply, interrupt_report
+from azext_acr_replication.replicas.runner import run_parallel
 
 logger = get_logger(__name__)
 
@@ -30,6 +28,10 @@ class FleetItem:  # pylint: disable=too-few-public-methods
         self.subscription = subscription
         self.plan = None
         self.error = None
+
+    @property
+    def name(self):
+        return self.desired.registry
 
     def to_dict(self, dry_run):
         actions = self.plan.actions if self.plan else []
@@ -56,18 +58,27 @@ def _message(error):
 
 
 def plan_all(contexts, items, options):
-    """Plan every item in parallel; an item that cannot be planned keeps its error."""
-    def plan_one(item):
+    """Plan every item in parallel (bounded); an item that cannot be planned keeps its error."""
+    def plan_one(item, _):
         try:
             item.plan = reconcile.plan_registry(contexts[item.subscription], item.desired, options)
         except Exception as error:  # pylint: disable=broad-except
             item.error = _message(error)
-    with ThreadPoolExecutor(max_workers=PLAN_PARALLEL) as pool:
-        list(pool.map(plan_one, items))
+    try:
+        run_parallel(items, plan_one, max_workers=PLAN_PARALLEL)
+    except KeyboardInterrupt:
+        logger.warning("Interrupted while planning. Nothing was started: planning only reads, no registry was "
+                       "changed. Run the same command again.")
+        raise
+
+
+def _label(owners):
+    return lambda action: f'{owners[id(action)].desired.registry}/{action.name}'
 
 
 def apply_all(contexts, items, options, progress):
-    """Every write of every planned registry at once (bounded); one progress line for all."""
+    """Every write of every planned registry at once (bounded); one progress line for all. Returns the
+    outcomes of the writes (the Ctrl-C report of a later phase names them)."""
     planned = [item for item in items if item.plan is not None and item.error is None]
     executors, owners, actions = {}, {}, []
     for item in planned:
@@ -77,10 +88,9 @@ def apply_all(contexts, items, options, progress):
                 executors[id(action)] = executor
                 owners[id(action)] = item
                 actions.append(action)
-    try:
+    try:  # on Ctrl-C apply() reports what was started, by these labels
         outcomes = apply(actions, lambda action, outcome: executors[id(action)](action, outcome), progress,
-                         max_workers=WRITE_PARALLEL,
-                         label=lambda action: f'{owners[id(action)].desired.registry}/{action.name}')
+                         max_workers=WRITE_PARALLEL, label=_label(owners))
     finally:
         progress.end()
     for item in planned:
@@ -89,28 +99,36 @@ def apply_all(contexts, items, options, progress):
         failed = [o for o in mine if o.error is not None]
         if failed:
             item.error = '; '.join(f'{o.action.kind} {o.action.location} failed: {describe(o.error)}' for o in failed)
+    return outcomes, _label(owners)
 
 
-def wait_all(contexts, items, options):
-    """Per registry, in parallel: replicas other runs are creating, and --wait-ready."""
-    def wait_one(item):
+def wait_all(contexts, items, options, written=((), None)):
+    """Per registry, in parallel: replicas other runs are creating, and --wait-ready. written: apply_all's
+    (outcomes, label), for the Ctrl-C report."""
+    def wait_one(item, _):
         try:
             reconcile.wait_after(contexts[item.subscription], item.plan, options, show_progress=False)
         except Exception as error:  # pylint: disable=broad-except
             item.error = _message(error)
     waiting = [item for item in items if item.plan is not None and item.error is None]
-    with ThreadPoolExecutor(max_workers=PLAN_PARALLEL) as pool:
-        list(pool.map(wait_one, waiting))
+    try:
+        run_parallel(waiting, wait_one, max_workers=PLAN_PARALLEL)
+    except KeyboardInterrupt:
+        outcomes, label = written
+        done = interrupt_report(outcomes, label) if outcomes else 'Nothing was started (nothing needed a change)'
+        logger.warning("Interrupted while waiting. %s. ARM finishes what was started; run the same command again "
+                       "to keep waiting (it skips what is already done).", done)
+        raise
 
 
 def sync_fleet(contexts, items, options, progress):
-    """contexts: subscription -> reconcile.Context; items: [FleetItem]. Returns the items, errors included."""
-    plan_options = RunOptions('sync', dry_run=options.dry_run, no_wait=options.no_wait,
-                              wait_ready=options.wait_ready, timeout=options.timeout)
-    plan_all(contexts, items, plan_options)
+    """contexts: subscription -> reconcile.Context; items: [FleetItem]; options: the command's RunOptions
+    (one Deadline for every phase). Returns the items, errors included. Ctrl-C in any phase stops at once
+    (the work runs on daemon threads) with a report of what was started."""
+    plan_all(contexts, items, options)
     if options.dry_run:
         return items
-    apply_all(contexts, items, plan_options, progress)
+    written = apply_all(contexts, items, options, progress)
     if not options.no_wait:
-        wait_all(contexts, items, plan_options)
+        wait_all(contexts, items, options, written)
     return items

@@ -2,6 +2,7 @@
 # Copyright (c) acr-replication authors. Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
 """The bundles that travel from a command to the planner and the runner. Pure Python."""
+from azext_acr_replication.arm.deadline import Deadline
 from azext_acr_replication.replicas import plan as planning
 
 
@@ -37,16 +38,19 @@ class DesiredRegistry:  # pylint: disable=too-few-public-methods,too-many-instan
                 for location in self.locations]
 
 
-class RunOptions:  # pylint: disable=too-few-public-methods
-    """How to carry a plan out. mode 'create' refuses a lone home region and touches only the regions
-    named; mode 'sync' plans the whole registry (kept and pruned replicas too)."""
+class RunOptions:  # pylint: disable=too-few-public-methods,too-many-arguments
+    """How to carry a plan out, for the whole command. mode 'create' refuses a lone home region and touches
+    only the regions named; mode 'sync' plans the whole registry (kept and pruned replicas too).
 
-    def __init__(self, mode='sync', dry_run=False, no_wait=False, wait_ready=False, timeout=None):
+    deadline: the command's one Deadline (--timeout, counted from when the command made its RunOptions);
+    every wait, poll and retry pause of the command asks it."""
+
+    def __init__(self, mode='sync', dry_run=False, no_wait=False, wait_ready=False, *, timeout=None, deadline=None):
         self.mode = mode
         self.dry_run = dry_run
         self.no_wait = no_wait
         self.wait_ready = wait_ready
-        self.timeout = timeout
+        self.deadline = deadline or Deadline(timeout)
 
     @property
     def is_create(self):

@@ -7,8 +7,6 @@ Each write survives what the real service is known to do: a 409 while another op
 LRO that ends Failed with 'retry later', a create that fails right after a delete of the same
 replica. Destructive actions are confirmed with a GET of the replica first.
 """
-import time
-
 from knack.log import get_logger
 
 from azext_acr_replication.replicas import plan as planning
@@ -16,6 +14,7 @@ from azext_acr_replication.arm.values import provisioning_state
 from azext_acr_replication.arm.errors import (RETRY_PATCH, auth_hint, describe, is_conflict, is_transient_failure,
                                               lro_failed, retry_after)
 from azext_acr_replication.arm.polling import AdaptivePolling
+from azext_acr_replication.arm.deadline import Deadline
 from azext_acr_replication.replicas.runner import run_parallel, watch_poller
 
 logger = get_logger(__name__)
@@ -25,14 +24,13 @@ SAME_AS_HOME = 'Replication could not be created in the same location as the reg
 
 
 class Patience:  # pylint: disable=too-few-public-methods
-    """How long to wait before each retry, by reason; bounded so a CI job learns of a real problem."""
+    """How long to wait before each retry, by reason; bounded so a CI job learns of a real problem. Every
+    pause is also bounded by the command's Deadline."""
 
     def __init__(self, *, conflict=(2, 4, 8, 15, 30, 30), transient=(5, 15, 30), after_delete=(5, 15, 30),
-                 gone_timeout=120, sleep=time.sleep, clock=time.monotonic):
+                 gone_timeout=120):
         self.delays = {'conflict': conflict, 'transient': transient, 'after delete': after_delete}
         self.gone_timeout = gone_timeout
-        self.sleep = sleep
-        self.clock = clock
 
 
 REASONS = {
@@ -44,14 +42,15 @@ REASONS = {
 
 class Executor:
     """Knows how to write one action; holds the SDK client, the models and the registry (a RegistryRef:
-    its name, resource group and home region)."""
+    its name, resource group and home region), and the command's Deadline."""
 
-    def __init__(self, client, models, ref, *, no_wait=False, patience=None):
+    def __init__(self, client, models, ref, *, no_wait=False, patience=None, deadline=None):
         self.client = client
         self.replication_model, self.update_model = models
         self.ref = ref
         self.no_wait = no_wait
         self.patience = patience or Patience()
+        self.deadline = deadline or Deadline()
 
     @property
     def group(self):
@@ -66,7 +65,7 @@ class Executor:
         return self.ref.location
 
     def _polling(self):
-        return False if self.no_wait else AdaptivePolling()
+        return False if self.no_wait else AdaptivePolling(deadline=self.deadline)
 
     def _finish(self, poller, outcome):
         if self.no_wait:
@@ -103,11 +102,15 @@ class Executor:
                     raise
                 tries[reason] = done + 1
                 delay = retry_after(error) if reason == 'conflict' and retry_after(error) else delays[done]
-                logger.warning("%s: %s %s: %s (%s). Trying again in %d s (%d of %d).", action.location, action.kind,
-                               'was refused' if reason == 'conflict' else 'ended Failed', describe(error),
+                what = f"{action.location}: {action.kind} {'was refused' if reason == 'conflict' else 'ended Failed'}"
+                if not self.deadline.allows(delay):
+                    raise self.deadline.timed_out(f'waiting to try again: {what}: {describe(error)} '
+                                                  f'({REASONS[reason]}); the next try would start after the '
+                                                  'deadline') from None
+                logger.warning("%s: %s (%s). Trying again in %d s (%d of %d).", what, describe(error),
                                REASONS[reason], delay, done + 1, len(delays))
                 outcome.state = f'retrying in {delay:.0f} s'
-                self.patience.sleep(delay)
+                self.deadline.sleep(delay)
 
     def _get(self, name):
         """The replica as a GET sees it now, or None (404). The list can lag behind a GET."""
@@ -168,13 +171,16 @@ class Executor:
         from azext_acr_replication.arm import waiting
         from azext_acr_replication.arm.errors import ReplicationError
         description, gone = waiting.condition_for(deleted=True)
+        limit = self.deadline.within(self.patience.gone_timeout)
 
         def still_there(_):
             outcome.state = 'waiting until deleted'
         try:
-            waiting.wait_for(lambda: self._get(action.name), description, gone, self.patience.gone_timeout, 10,
-                             clock=self.patience.clock, sleep=self.patience.sleep, on_progress=still_there)
+            waiting.wait_for(lambda: self._get(action.name), description, gone, limit, 10, on_progress=still_there)
         except waiting.WaitTimeout:
+            if self.deadline.expired:
+                raise self.deadline.timed_out(f"waiting for the deleted replication '{action.name}' to be gone "
+                                              "before creating it again; run the command again.") from None
             raise ReplicationError(f"Replication '{action.name}' was deleted but a GET still shows it after "
                                    f"{self.patience.gone_timeout} s; run the command again later.") from None
 
@@ -207,15 +213,17 @@ def apply(actions, executor, progress=None, max_workers=None, label=None):
     except KeyboardInterrupt as interrupt:
         outcomes = getattr(interrupt, 'outcomes', [])
         logger.warning("Interrupted. %s. ARM finishes what was started; run the same command again to converge "
-                       "(it skips what is already done).", interrupt_report(outcomes))
+                       "(it skips what is already done).", interrupt_report(outcomes, label))
         raise
 
 
-def interrupt_report(outcomes):
-    """'Started: a, b. May have started (request in flight): c. Not started: d' (empty groups left out)."""
+def interrupt_report(outcomes, label=None):
+    """'Started: a, b. May have started (request in flight): c. Not started: d' (empty groups left out);
+    label(action) names an action (default: its replication name)."""
+    label = label or (lambda action: action.name)
     groups = {}
     for outcome in outcomes:
-        groups.setdefault(outcome.progress, []).append(outcome.action.name)
+        groups.setdefault(outcome.progress, []).append(label(outcome.action))
     order = ['started', 'may have started (request in flight)', 'not started']
     return '. '.join(f"{label[0].upper()}{label[1:]}: {', '.join(groups[label])}" for label in order
                      if label in groups) or 'Nothing was started'

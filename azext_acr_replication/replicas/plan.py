@@ -92,7 +92,8 @@ def _drift(existing, wanted):
 def plan(existing, wanted, home_location, prune=False):
     """Return the actions, in a stable order, that turn `existing` into `wanted`.
 
-    Never touches the home replica. Raises PlanError for what needs a human decision
+    Never touches the home replica (a wish for the home region is satisfied as it is: an action 'none',
+    reason 'home replica', that no wait asks about). Raises PlanError for what needs a human decision
     (zone redundancy or location of an existing replica differ).
     """
     by_name = {r.name.lower(): r for r in existing}
@@ -103,6 +104,9 @@ def plan(existing, wanted, home_location, prune=False):
 
     for want in wanted:
         if want.location == home_location:
+            # a desired state naturally lists the home region: it always holds the home replica
+            home = by_location.get(home_location)
+            actions.append(Action(NONE, home.name if home else home_location, home_location, 'home replica'))
             continue
         current = by_name.get(want.name.lower())
         if current is None and want.name == want.location:

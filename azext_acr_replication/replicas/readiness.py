@@ -1,10 +1,7 @@
 # --------------------------------------------------------------------------------------------
 # Copyright (c) acr-replication authors. Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
-# pylint: disable=too-many-positional-arguments  # one parameter per CLI argument, as in azure-cli handlers
 """Wait until replicas hold the data (displayStatus Ready), not only until ARM says Succeeded."""
-import time
-
 from azext_acr_replication.arm.values import display_status, provisioning_state, state_of
 from azext_acr_replication.arm.errors import ReplicationError
 from azext_acr_replication.arm.polling import Backoff
@@ -19,14 +16,12 @@ class NotReadyError(ReplicationError):
         self.states = states
 
 
-def wait_until_ready(get, names, timeout, on_progress=None, clock=time.monotonic, sleep=time.sleep,
-                     backoff=None):
+def wait_until_ready(get, names, deadline, on_progress=None, backoff=None):
     """Poll get(name) for every name until all are Ready. Return {name: replica}.
 
-    Raises NotReadyError when timeout (seconds) passes or a replica fails; replicas are left as they are.
+    Raises NotReadyError when the command's Deadline passes or a replica fails; replicas are left as they are.
     """
     backoff = backoff or Backoff(first=1.0, factor=1.5, cap=15.0)
-    deadline = clock() + timeout
     latest = {}
     pending = list(names)
     while True:
@@ -42,13 +37,12 @@ def wait_until_ready(get, names, timeout, on_progress=None, clock=time.monotonic
             on_progress(_states(latest))
         if not pending:
             return latest
-        left = deadline - clock()
-        if left <= 0:
+        if deadline.expired:
             waiting = ', '.join(f'{n} ({state_of(latest[n])})' for n in pending)
-            raise NotReadyError(f"Timed out after {int(timeout)} s waiting for data to sync: {waiting} not Ready "
-                                "yet. The replicas are left as they are; run 'az acr replication wait --ready' to "
-                                "keep waiting.", _states(latest))
-        sleep(min(backoff.next(), left))
+            raise NotReadyError(deadline.message(
+                f"waiting for data to sync: {waiting} not Ready yet. The replicas are left as they are; run "
+                "'az acr replication wait --ready' to keep waiting."), _states(latest))
+        deadline.sleep(backoff.next())
 
 
 def _states(latest):

@@ -77,8 +77,9 @@ def plan_registry(ctx, desired, options):
     from azure.cli.core.azclierror import InvalidArgumentValueError
     ref = premium_registry(ctx.lookup, desired.registry, desired.resource_group)
     client = ctx.client
-    if ref.location in desired.locations:
-        if options.is_create and len(desired.locations) == 1:
+    if ref.location in desired.locations and options.is_create:
+        # create keeps the built-in's refusal of a lone home region; sync (a desired state) is satisfied quietly
+        if len(desired.locations) == 1:
             raise InvalidArgumentValueError(SAME_AS_HOME)
         logger.warning("Skipping %s: it is the home region of registry '%s', which always holds the home replica.",
                        ref.location, ref.name)
@@ -95,7 +96,7 @@ def plan_registry(ctx, desired, options):
 
 def executor_for(ctx, registry_plan, options):
     return Executor(ctx.client.replications, ctx.models, registry_plan.ref, no_wait=options.no_wait,
-                    patience=ctx.patience)
+                    patience=ctx.patience, deadline=options.deadline)
 
 
 def record_outcomes(registry_plan, outcomes, options):
@@ -111,14 +112,13 @@ def record_outcomes(registry_plan, outcomes, options):
 
 
 def wait_after(ctx, registry_plan, options, show_progress=True):
-    """Wait for replicas another run is still creating, then (--wait-ready) for the data."""
-    from azext_acr_replication.arm.waiting import DEFAULT_TIMEOUT
-    timeout = DEFAULT_TIMEOUT if options.timeout is None else options.timeout
-    registry_plan.current.update(_finish_running(ctx, registry_plan, timeout))
+    """Wait for replicas another run is still creating, then (--wait-ready) for the data; both within the
+    command's deadline."""
+    registry_plan.current.update(_finish_running(ctx, registry_plan, options.deadline))
     if options.wait_ready:
         names = [a.name for a in registry_plan.actions
                  if registry_plan.asked_about(a) and a.kind != planning.DELETE]
-        registry_plan.current.update(_wait_ready(ctx, registry_plan.ref, names, timeout, show_progress))
+        registry_plan.current.update(_wait_ready(ctx, registry_plan.ref, names, options.deadline, show_progress))
 
 
 def carry_out(ctx, registry_plan, options):
@@ -142,7 +142,7 @@ def reconcile(ctx, desired, options):
     return carry_out(ctx, registry_plan, options)
 
 
-def _finish_running(ctx, registry_plan, timeout):
+def _finish_running(ctx, registry_plan, deadline):
     """Asked-about replicas we left alone that are mid-operation (another run, or one cut short): wait for them."""
     from azext_acr_replication.arm import waiting
     ref = registry_plan.ref
@@ -157,7 +157,7 @@ def _finish_running(ctx, registry_plan, timeout):
         try:
             finished[name.lower()] = waiting.wait_for(
                 lambda n=name: ctx.client.replications.get(ref.group, ref.name, n), description, predicate,
-                timeout, 30)
+                deadline, 30)
         except waiting.WaitFailed as error:
             raise waiting.WaitFailed(str(error) + " Run 'az acr replication sync' to recreate it.") from None
     return finished
@@ -181,7 +181,7 @@ def _unknown_region_hint(ctx, outcomes):
         logger.error(message)
 
 
-def _wait_ready(ctx, ref, names, timeout, show_progress=True):
+def _wait_ready(ctx, ref, names, deadline, show_progress=True):
     from azext_acr_replication.replicas.readiness import wait_until_ready
     progress = ctx.progress if show_progress else _NoProgress()
 
@@ -189,7 +189,7 @@ def _wait_ready(ctx, ref, names, timeout, show_progress=True):
         progress.add(message='waiting for data: ' + ', '.join(f'{n} {s}' for n, s in states.items()))
     try:
         return {name.lower(): replica for name, replica in wait_until_ready(
-            lambda name: ctx.client.replications.get(ref.group, ref.name, name), names, timeout,
+            lambda name: ctx.client.replications.get(ref.group, ref.name, name), names, deadline,
             on_progress=show).items()}
     finally:
         progress.end()

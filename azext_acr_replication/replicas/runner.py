@@ -31,8 +31,10 @@ class Outcome:  # pylint: disable=too-few-public-methods
 
 
 def run_parallel(actions, execute, on_progress=None, tick=0.25, max_workers=None):
-    """Run execute(action, outcome) for every action, each in its own daemon thread, at most
-    max_workers at a time (all at once when None).
+    """Run execute(action, outcome) for every action (anything with a .name: a planned action, or a
+    registry of a fleet), each in its own daemon thread, at most max_workers at a time (all at once
+    when None). Daemon threads, unlike a ThreadPoolExecutor's, never hold the process at exit: a
+    Ctrl-C ends the command at once even while requests are in flight.
 
     execute sets outcome.started when its first write was accepted and may update outcome.state
     as it goes. Returns the outcomes in the order of actions. On Ctrl-C the threads are left to

@@ -6,7 +6,6 @@ needs (regional endpoints). Pure Python over the registry's ARM JSON and the SDK
 import datetime
 
 from azext_acr_replication.arm.values import display_status, provisioning_state
-from azext_acr_replication.arm.waiting import DEFAULT_TIMEOUT
 from azext_acr_replication.replicas.readiness import READY, NotReadyError, wait_until_ready
 
 # regionalEndpoints and regionalEndpointHostNames exist from 2026-01-01-preview on; the registry is read
@@ -67,7 +66,7 @@ def replica_rows(registry, replicas, now=None):
     return rows
 
 
-def wait_every_replica_ready(registry, replicas, get_replica, timeout=None, on_progress=None, **clock):
+def wait_every_replica_ready(registry, replicas, get_replica, deadline, on_progress=None):
     """`status --wait` without --image: like `wait --ready` for every replica listed. Returns (the rows, None)
     or, when a replica failed or the time ran out, (the rows as they are, (the error line, exit code 1)).
     get_replica(name) -> the replica, or None when it was deleted meanwhile (it keeps its last state)."""
@@ -82,8 +81,7 @@ def wait_every_replica_ready(registry, replicas, get_replica, timeout=None, on_p
             on_progress('waiting: ' + ', '.join(f'{name} {state}' for name, state in states.items() if state != READY))
     failure = None
     try:
-        wait_until_ready(get, list(latest), DEFAULT_TIMEOUT if timeout is None else timeout, on_progress=progress,
-                         **clock)
+        wait_until_ready(get, list(latest), deadline, on_progress=progress)
     except NotReadyError as error:
         failure = (str(error), 1)
     return replica_rows(registry, list(latest.values())), failure

@@ -12,7 +12,7 @@ from ..json_handler import JsonHandler
 from ..state.arm import CLIENT_ID, CLIENT_SECRET, RP, SUBSCRIPTIONS, TENANT_ID, ArmError
 from ..state.emulator import Emulator
 from ..state.knobs import error_for
-from . import regions
+from . import api_versions, regions
 
 
 SUB = r"/subscriptions/(?P<sub>[^/]+)"
@@ -32,6 +32,7 @@ class Handler(JsonHandler):
         parsed = urllib.parse.urlsplit(self.path)
         path, query = parsed.path, urllib.parse.parse_qs(parsed.query)
         admin = path.startswith("/_emulator/")
+        self._log_at_start = self.emu.log  # replaced by a reset or clear_log
         raw = self._body()
         try:
             if admin:
@@ -42,10 +43,13 @@ class Handler(JsonHandler):
             self._error(err.status, err.code, err.message)
         except Exception as err:  # pylint: disable=broad-except
             self._error(500, "EmulatorError", "{}: {}".format(type(err).__name__, err))
-        if not admin:
+        if not admin and not self._outlived_a_reset():
             self.emu.record({"method": method, "path": path, "query": parsed.query, "status": self._status,
                              "start": started, "seconds": round(time.time() - started, 4),
                              "policy": self.headers.get("x-ms-policy-external-evaluations")})
+
+    def _outlived_a_reset(self):
+        return self.emu.log is not self._log_at_start
 
     # --- admin (loopback test control, not part of ARM) ----------------------------------------
     def _admin(self, method, path, raw):
@@ -92,7 +96,10 @@ class Handler(JsonHandler):
             return self._send(200, self._metadata())
         if self._identity(method, path, raw):
             return None
+        held_since = time.time()
         fault = self._take_fault(method, path, self.headers.get("Host") or "")
+        if time.time() - held_since > 0.05 and self._outlived_a_reset():
+            return self._drop()  # held by a delay fault across a reset: it belongs to an earlier test
         if fault is not None:
             if fault.status == 0:
                 return self._drop()
@@ -108,11 +115,29 @@ class Handler(JsonHandler):
                                {"WWW-Authenticate": 'Bearer error="invalid_token"'})
         now = self.emu.state.advance()
         body = json.loads(raw) if raw else None
-        for route_method, pattern, func in ROUTES:
+        for route_method, pattern, func, versions in ROUTES:
             match = re.fullmatch(pattern, path, flags=re.IGNORECASE)
             if match and route_method == method:
+                self._api_version = self._checked_version(versions, match.groupdict(), query)
                 return func(self, match.groupdict(), query, body, now)
         return self._error(404, "NotFound", "The emulator does not serve {} {}.".format(method, path))
+
+    def _checked_version(self, versions, args, query):
+        """The request's api-version, or ARM's 400 when the route does not know it (see api_versions)."""
+        if versions == "arm":
+            return api_versions.check_arm(query)
+        resource_type, supported = versions
+        location = "westus"
+        if args.get("reg"):
+            with self.emu.state.lock:
+                found = self.emu.state.registries.get(
+                    (args["sub"].lower(), args.get("rg", "").lower(), args["reg"].lower()))
+            location = found.location if found else location
+        return api_versions.check_provider(query, resource_type, supported, args.get("loc") or location)
+
+    def _regional(self):
+        """Whether this request's api-version knows regionalEndpoints / regionalEndpointHostNames."""
+        return api_versions.has_regional_endpoints(self._api_version)
 
     def _metadata(self):
         base = self._base()
@@ -214,12 +239,12 @@ class Handler(JsonHandler):
 
     def registries_in_subscription(self, args, query, body, now):
         with self.emu.state.lock:
-            items = [r.body(args["sub"]) for r in self.emu.state.in_subscription(args["sub"])]
+            items = [r.body(args["sub"], self._regional()) for r in self.emu.state.in_subscription(args["sub"])]
         return self._send(200, {"value": items})
 
     def registries_in_group(self, args, query, body, now):
         with self.emu.state.lock:
-            items = [r.body(args["sub"]) for r in self.emu.state.in_subscription(args["sub"])
+            items = [r.body(args["sub"], self._regional()) for r in self.emu.state.in_subscription(args["sub"])
                      if r.group.lower() == args["rg"].lower()]
             if not items and args["rg"].lower() not in self.emu.state.groups(args["sub"]):
                 raise ArmError(404, "ResourceGroupNotFound",
@@ -228,12 +253,14 @@ class Handler(JsonHandler):
 
     def registry(self, args, query, body, now):
         with self.emu.state.lock:
-            return self._send(200, self.emu.state.registry(args["rg"], args["reg"], args["sub"]).body(args["sub"]))
+            return self._send(200, self.emu.state.registry(args["rg"], args["reg"], args["sub"]).body(
+                args["sub"], self._regional()))
 
     def patch_registry(self, args, query, body, now):
-        registry = self.emu.state.patch_registry(args["rg"], args["reg"], body or {}, now, sub=args["sub"])
+        registry = self.emu.state.patch_registry(args["rg"], args["reg"], body or {}, now, sub=args["sub"],
+                                                 regional_endpoints=self._regional())
         with self.emu.state.lock:
-            return self._send(200, registry.body(args["sub"]))
+            return self._send(200, registry.body(args["sub"], self._regional()))
 
     def replications(self, args, query, body, now):
         with self.emu.state.lock:
@@ -254,8 +281,8 @@ class Handler(JsonHandler):
         return {} if value is None else {"Retry-After": str(value)}
 
     def _async_headers(self, registry_id, op):
-        url = "{}{}/replications/{}/operationStatuses/{}?api-version=2026-09-01-preview".format(
-            self._base(), registry_id, op.replica_name, op.id)
+        url = "{}{}/replications/{}/operationStatuses/{}?api-version={}".format(  # the request's, as ARM does
+            self._base(), registry_id, op.replica_name, op.id, self._api_version)
         headers = {"Azure-AsyncOperation": url}
         headers.update(self._retry_after())
         return headers
@@ -287,8 +314,8 @@ class Handler(JsonHandler):
         return self._send(202, None, self._delete_location(args["sub"], op))
 
     def _delete_location(self, sub, op):
-        url = "{}/subscriptions/{}/providers/{}/locations/{}/operationResults/{}?api-version=2026-09-01-preview"\
-            .format(self._base(), sub, RP, op.location, op.id)
+        url = "{}/subscriptions/{}/providers/{}/locations/{}/operationResults/{}?api-version={}".format(
+            self._base(), sub, RP, op.location, op.id, self._api_version)
         headers = {"Location": url}
         headers.update(self._retry_after())
         return headers
@@ -316,26 +343,32 @@ class Handler(JsonHandler):
         return self._send(202, None, self._delete_location(args["sub"], op))
 
 
-ROUTES = [
-    ("GET", r"/subscriptions", Handler.subscriptions),
-    ("POST", SUB + r"/providers/Microsoft\.Authorization/acquirePolicyToken", Handler.acquire_policy_token),
-    ("GET", r"/tenants", Handler.tenants),
-    ("GET", SUB, Handler.subscription),
-    ("GET", SUB + r"/locations", Handler.locations),
-    ("GET", SUB + r"/resources", Handler.resources),
-    ("GET", SUB + r"/providers/Microsoft\.ContainerRegistry/registries", Handler.registries_in_subscription),
+ARM = "arm"  # ARM's own routes; else (resource type, its api-versions)
+REGISTRIES = ("registries", api_versions.REGISTRY_VERSIONS)
+REPLICATIONS = ("registries/replications", api_versions.REPLICATION_VERSIONS)
+ROUTES = [  # (method, path, handler, api-versions)
+    ("GET", r"/subscriptions", Handler.subscriptions, ARM),
+    ("POST", SUB + r"/providers/Microsoft\.Authorization/acquirePolicyToken", Handler.acquire_policy_token,
+     ("acquirePolicyToken", api_versions.POLICY_TOKEN_VERSIONS)),
+    ("GET", r"/tenants", Handler.tenants, ARM),
+    ("GET", SUB, Handler.subscription, ARM),
+    ("GET", SUB + r"/locations", Handler.locations, ARM),
+    ("GET", SUB + r"/resources", Handler.resources, ARM),
+    ("GET", SUB + r"/providers/Microsoft\.ContainerRegistry/registries", Handler.registries_in_subscription,
+     REGISTRIES),
     ("GET", SUB + r"/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.ContainerRegistry/registries",
-     Handler.registries_in_group),
-    ("GET", REG, Handler.registry),
-    ("PATCH", REG, Handler.patch_registry),
-    ("GET", REG + r"/replications", Handler.replications),
-    ("GET", REPL, Handler.replication),
-    ("PUT", REPL, Handler.put_replication),
-    ("PATCH", REPL, Handler.patch_replication),
-    ("DELETE", REPL, Handler.delete_replication),
-    ("GET", REPL + r"/operationStatuses/(?P<op>[^/]+)", Handler.operation_status),
+     Handler.registries_in_group, REGISTRIES),
+    ("GET", REG, Handler.registry, REGISTRIES),
+    ("PATCH", REG, Handler.patch_registry, REGISTRIES),
+    ("GET", REG + r"/replications", Handler.replications, REPLICATIONS),
+    ("GET", REPL, Handler.replication, REPLICATIONS),
+    ("PUT", REPL, Handler.put_replication, REPLICATIONS),
+    ("PATCH", REPL, Handler.patch_replication, REPLICATIONS),
+    ("DELETE", REPL, Handler.delete_replication, REPLICATIONS),
+    ("GET", REPL + r"/operationStatuses/(?P<op>[^/]+)", Handler.operation_status,
+     ("registries/replications/operationStatuses", api_versions.REPLICATION_VERSIONS)),
     ("GET", SUB + r"/providers/Microsoft\.ContainerRegistry/locations/(?P<loc>[^/]+)/operationResults/(?P<op>[^/]+)",
-     Handler.operation_result),
+     Handler.operation_result, ("locations/operationResults", api_versions.REPLICATION_VERSIONS)),
 ]
 
 

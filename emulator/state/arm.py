@@ -133,7 +133,9 @@ class Registry:
                 "sku": {"name": sku, "tier": sku}, "location": self.location, "tags": {},
                 "systemData": _system_data(USER, "User", self.created)}
 
-    def body(self, sub):
+    def body(self, sub, regional_endpoints=True):
+        """The registry as ARM answers; regional_endpoints False for api-versions before the properties
+        regionalEndpoints and regionalEndpointHostNames existed."""
         body = self.resource(sub)
         body["properties"] = {
             "loginServer": self.login_server, "creationDate": _stamp(self.created),
@@ -148,6 +150,8 @@ class Registry:
             "networkRuleBypassOptions": "AzureServices", "zoneRedundancy": "Disabled",
             "anonymousPullEnabled": False, "regionalEndpoints": self.regional_endpoints,
             "regionalEndpointHostNames": self.regional_host_names(), "endpointProtocol": "IPv4"}
+        if not regional_endpoints:
+            del body["properties"]["regionalEndpoints"], body["properties"]["regionalEndpointHostNames"]
         return body
 
 
@@ -442,8 +446,9 @@ class ArmState:
             replica.modified = now
             return self._start("delete", registry, replica.name, replica.location, now)
 
-    def patch_registry(self, group, name, body, now, sub=SUBSCRIPTION_ID):
-        """`az acr update`: the SKU and regional endpoints; answers at once like Azure."""
+    def patch_registry(self, group, name, body, now, sub=SUBSCRIPTION_ID, regional_endpoints=True):
+        """`az acr update`: the SKU and regional endpoints (ignored, like any unknown property, with
+        regional_endpoints False: an api-version that predates them); answers at once like Azure."""
         with self.lock:
             registry = self.registry(group, name, sub)
             sku = ((body or {}).get("sku") or {}).get("name")
@@ -452,7 +457,7 @@ class ArmState:
                     raise ArmError(400, "InvalidSku", "The SKU '{}' is not valid.".format(sku))
                 registry.set_sku(sku, now)
             regional = ((body or {}).get("properties") or {}).get("regionalEndpoints")
-            if regional:
+            if regional and regional_endpoints:
                 if regional not in ("Enabled", "Disabled"):
                     raise ArmError(400, "InvalidRegionalEndpoints", "regionalEndpoints must be Enabled or Disabled.")
                 if regional == "Enabled" and registry.sku != "Premium":
