@@ -6,18 +6,21 @@ from knack.help_files import helps
 
 helps['acr replication'] = """
 type: group
-short-summary: Manage geo-replicated regions of Azure Container Registries (acr-replication extension).
+short-summary: Manage the replicas of a geo-replicated Azure Container Registry (acr-replication extension).
 long-summary: >
-    Faster and safer than the built-in group: several regions per call in parallel, fast polling,
-    --no-wait and wait, waiting for data to finish syncing, idempotent create and `sync`, and a
-    guard against deleting the home replica. Output is the same as the built-in's.
+    A replica is a copy of a Premium registry in another Azure region (ARM calls it a replication);
+    the home replica is the one in the registry's own region. This extension replaces the built-in
+    group: the same commands, flags and output, plus several regions per call in parallel, polling
+    that ends soon after the operation, --no-wait and wait, waiting for data to finish syncing,
+    idempotent create and sync, fleets from one file, and status: is an image in every region yet.
 """
 
 helps['acr replication list'] = """
 type: command
-short-summary: List all of the regions for a geo-replicated container registry.
+short-summary: List the replicas of a container registry, the home replica included.
+long-summary: ARM lists no replica at all until the first geo-replica exists.
 examples:
-  - name: List replications for a container registry in a table.
+  - name: List the replicas of a container registry in a table.
     text: az acr replication list -r myregistry -o table
   - name: List only the names of replicas that are not Ready yet.
     text: az acr replication list -r myregistry --query "[?status.displayStatus!='Ready'].name" -o tsv
@@ -25,9 +28,9 @@ examples:
 
 helps['acr replication show'] = """
 type: command
-short-summary: Get the details of a replicated region. Exits with code 3 when it does not exist.
+short-summary: Get the details of a replica. Exits with code 3 when it does not exist.
 examples:
-  - name: Get the details of a replicated region.
+  - name: Get the details of a replica.
     text: az acr replication show -n japaneast -r myregistry
   - name: Print the sync status of a replica.
     text: az acr replication show -n japaneast -r myregistry --query status.displayStatus -o tsv
@@ -35,80 +38,103 @@ examples:
 
 helps['acr replication create'] = """
 type: command
-short-summary: Create one or more replicated regions for a container registry.
+short-summary: Create one or more replicas of a container registry.
 long-summary: >
     Several regions are created in parallel; the command takes as long as the slowest one.
-    Re-running it is safe: a replica that already exists with the same settings is left alone,
-    changed tags or routing are updated, and a Failed replica is recreated.
-    The registry's home region is refused when it is the only region, and skipped with a
-    warning when it is one of several.
+    Re-running it is safe: a replica that already exists with the same settings is left alone
+    (no write), changed tags or routing are updated, and a Failed replica is deleted and created
+    again with its settings. The registry's home region is refused when it is the only region,
+    and skipped with a warning when it is one of several. With --no-wait the command returns once
+    every region has started; follow it with 'az acr replication wait'.
 examples:
-  - name: Create a replicated region for a container registry.
+  - name: Create a replica of a container registry in West US.
     text: az acr replication create -r myregistry -l westus
-  - name: Create three regions at once and wait until their data has synced (at most 2 hours).
+  - name: Create three replicas at once and wait until their data has synced (at most 2 hours).
     text: az acr replication create -r myregistry -l japaneast eastus westeurope --wait-ready --timeout 7200
   - name: Create a zone-redundant replica without global endpoint routing, with a custom name.
     text: az acr replication create -r myregistry -l eastus -n myreplica --zone-redundancy Enabled --global-endpoint-routing false
-  - name: Start a replication and return at once.
-    text: az acr replication create -r myregistry -l eastus --no-wait
+  - name: Start creating a replica, return at once, and wait for it later.
+    text: |
+        az acr replication create -r myregistry -l eastus --no-wait
+        az acr replication wait -r myregistry -n eastus --created
 """
 
 helps['acr replication update'] = """
 type: command
-short-summary: Update tags or global endpoint routing of a replicated region.
-long-summary: Location and zone redundancy are fixed at creation; asking to change them explains how.
+short-summary: Update the tags or the global endpoint routing of a replica.
+long-summary: Location and zone redundancy are fixed when a replica is created; asking to change them explains how.
 examples:
-  - name: Update tags for a replication.
+  - name: Update the tags of a replica.
     text: az acr replication update -n MyReplication -r myregistry --tags key1=value1 key2=value2
-  - name: Stop routing global endpoint traffic to a replica.
+  - name: Stop routing global endpoint traffic to a replica (its data keeps syncing).
     text: az acr replication update -n eastus -r myregistry --global-endpoint-routing false
 """
 
 helps['acr replication delete'] = """
 type: command
-short-summary: Delete a replicated region from a container registry.
+short-summary: Delete a replica of a container registry.
 long-summary: >
     Asks for confirmation when run from a terminal (--yes skips it); a script without a terminal
     deletes without asking, as the built-in command does. The home replica is refused unless
     --allow-home-replica is given.
 examples:
-  - name: Delete a replicated region from a container registry.
+  - name: Delete a replica.
     text: az acr replication delete -n MyReplication -r myregistry
-  - name: Start the delete and return at once.
-    text: az acr replication delete -n eastus -r myregistry --yes --no-wait
+  - name: Start the delete, return at once, and wait until it is gone.
+    text: |
+        az acr replication delete -n eastus -r myregistry --yes --no-wait
+        az acr replication wait -n eastus -r myregistry --deleted
 """
 
 helps['acr replication wait'] = """
 type: command
-short-summary: Wait for a replication to reach a state.
+short-summary: Wait until a replica reaches a state.
+long-summary: >
+    Polls the replica, fast at first, until the condition holds. Unlike azure-cli's generic wait
+    commands, running out of time is an error: the command exits 1 with one line naming the state the
+    replica is in (it is left as it is), so a script can tell "done" from "gave up". A replica that
+    ends Failed or Canceled while waiting for --created, --updated or --ready ends the wait with exit
+    code 1 too. --ready waits for the data (status Ready), which can take hours for a large registry.
 examples:
-  - name: Wait until a replica's data has finished syncing.
-    text: az acr replication wait -n japaneast -r myregistry --ready --interval 10 --timeout 7200
-  - name: Wait for a replication started with --no-wait to be created.
+  - name: Wait until a replica's data has finished syncing, for at most 2 hours.
+    text: az acr replication wait -n japaneast -r myregistry --ready --timeout 7200
+  - name: Wait for a replica started with --no-wait to be created.
     text: az acr replication wait -n eastus -r myregistry --created
-  - name: Wait for a replication to be deleted.
+  - name: Wait for a replica to be deleted.
     text: az acr replication wait -n eastus -r myregistry --deleted
+  - name: Wait until a replica has failed (for a script that recreates it), with a custom JMESPath condition.
+    text: az acr replication wait -n eastus -r myregistry --custom "provisioningState=='Failed'" --timeout 600
 """
 
 helps['acr replication sync'] = """
 type: command
 short-summary: Make a registry's replicas (or a fleet's, with --file) match a list of regions.
-long-summary: >
-    Plans first: create missing regions, recreate Failed replicas (keeping their settings), update
-    drifted routing or tags, and (only with --prune) delete replicas in unlisted regions. The home
-    replica is never touched. Prints the plan (table or JSON) and applies it in parallel unless
-    --dry-run. Nothing to do means no write calls and exit code 0.
-    With --file, a desired-state file (YAML or JSON) lists many registries, across resource groups
-    and subscriptions: the whole file is checked before any ARM call (every problem with its line,
-    exit code 2), every registry is planned, one plan is printed, and every write is applied in
-    parallel. A registry that fails is reported and the others go ahead (exit code 1).
+long-summary: |
+    Plans first: create the missing regions, recreate Failed replicas (delete, then create with their settings), update drifted routing or tags, and only with --prune delete the replicas in regions not listed. With --prune the result is the listed regions plus the home region, which is never touched. Prints the plan (table or JSON) and applies it in parallel unless --dry-run; with nothing to do it makes no write calls and exits 0. --prune and recreating a Failed replica delete without asking: review the plan with --dry-run first.
+
+    With --file, a desired-state file (YAML or JSON) lists many registries, across resource groups and subscriptions. The whole file is checked before any ARM call (every problem with its line, exit code 2), every registry is planned, one plan is printed, and every write is applied in parallel. A registry that fails is reported and the others go ahead (exit code 1). A short file:
+
+        registries:
+          - name: contosoprod
+            locations: [japaneast, eastus]
+            tags: {team: platform}
+            prune: true
+          - name: contosodev
+            resourceGroup: dev-rg
+            subscription: Contoso Dev
+            locations: [eastus]
+            globalEndpointRouting: {eastus: false}
+
+    Keys per registry: name and locations (required); resourceGroup, subscription, globalEndpointRouting, zoneRedundancy, tags and prune (optional). Values are read as written: tag values stay text.
 examples:
   - name: Show what would change, without changing anything.
     text: az acr replication sync -r myregistry -l japaneast eastus --dry-run -o table
-  - name: Make the replicas exactly japaneast and eastus, routing on, and wait for the data.
+  - name: Make the replicas japaneast and eastus (plus the home region), routing on, and wait for the data.
     text: az acr replication sync -r myregistry -l japaneast eastus --global-endpoint-routing true --prune --wait-ready
-  - name: Review the plan for every registry in a desired-state file, then apply it.
-    text: az acr replication sync --file fleet.yaml --dry-run -o table && az acr replication sync --file fleet.yaml --prune
+  - name: Review the plan for every registry in a desired-state file, changing nothing.
+    text: az acr replication sync --file fleet.yaml --prune --dry-run -o table
+  - name: Then apply the reviewed file.
+    text: az acr replication sync --file fleet.yaml --prune
 """
 
 helps['acr replication status'] = """

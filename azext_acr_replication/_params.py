@@ -19,10 +19,14 @@ from azext_acr_replication._validators import (validate_images, validate_locatio
                                                validate_replication_name, validate_status_wait, validate_tags,
                                                validate_timeout, validate_wait_condition)
 
-ROUTING_HELP = ("Allow routing to this replication via the registry global endpoint. If disabled, requests to the "
-                "global endpoint will not be routed to the replica. Data syncing to the replica will continue "
-                "regardless of the global endpoint routing status.")
+ROUTING_HELP = ("Allow routing to this replica via the registry's global endpoint. If disabled, requests to the "
+                "global endpoint are not routed to the replica; data keeps syncing to it either way.")
 ZONES = ['Enabled', 'Disabled']
+ZONE_HELP = ("Whether zone redundancy is enabled for the replica. For more information, such as supported "
+             "locations, please visit https://aka.ms/acr/az. It cannot be changed after the replica is created. "
+             "Default: Disabled.")
+NO_WAIT_HELP = ("Return once the operation has started, without waiting for it to finish; follow it with "
+                "'az acr replication wait'.")
 
 
 OLD_ROUTING_FLAG = '--region-endpoint-enabled'
@@ -59,16 +63,17 @@ def load_arguments(self, _):
                    help='The name of the container registry. You can configure the default registry name using '
                         '`az configure --defaults acr=<registry name>`.')
         c.argument('resource_group_name', arg_type=resource_group_name_type, required=False,
-                   help="Name of the registry's resource group. Optional: found (and remembered) when omitted.")
-        c.argument('replication_name', options_list=['--name', '-n'], help='The name of the replication.')
+                   help="Name of the registry's resource group. Optional: found (and remembered) when omitted. "
+                        'You can configure the default group using `az configure --defaults group=<name>`.')
+        c.argument('replication_name', options_list=['--name', '-n'],
+                   help='The name of the replica (by default the name of its region).')
         c.argument('tags', arg_type=tags_type, validator=validate_tags)
         c.argument('timeout', type=int, validator=validate_timeout,
                    help='Seconds the whole command may take (following operations, --wait-ready, replicas another '
                         'run is still creating, retries) before giving up with exit code 1; what was started goes '
                         'on in Azure. Default: 3600.')
         c.argument('no_wait',  # else the help of the built-in's 'acr' scope: '... after queuing the run'
-                   help='Do not wait for the long-running operation to finish; follow it with '
-                        "'az acr replication wait'.")
+                   help=NO_WAIT_HELP)
         c.argument('wait_ready', action='store_true',
                    help="Also wait until each replica's data has finished syncing (status Ready), not only until "
                         "ARM reports Succeeded.")
@@ -78,15 +83,14 @@ def load_arguments(self, _):
             c.argument('location', options_list=['--location', '-l'], nargs='+', validator=validate_locations,
                        configured_default='location',
                        help='One or more regions, space- or comma-separated (e.g. japaneast eastus). Values from: '
-                            '`az account list-locations`.')
+                            '`az account list-locations`. You can configure the default location using '
+                            '`az configure --defaults location=<location>`.')
             _routing_arguments(c, scope, ROUTING_HELP + (' Default: true.' if scope.endswith('create') else
                                                          ' Omit to leave it as it is.'))
-            c.argument('zone_redundancy', arg_type=get_enum_type(ZONES),
-                       help="Whether zone redundancy is enabled for the replication. It cannot be updated later. "
-                            "Default: 'Disabled'.")
+            c.argument('zone_redundancy', arg_type=get_enum_type(ZONES), help=ZONE_HELP)
 
     with self.argument_context('acr replication create') as c:
-        c.argument('replication_name', help='The name of the replication. Default: the location name. Only with '
+        c.argument('replication_name', help='The name of the replica. Default: the name of its region. Only with '
                                             'a single --location.', validator=validate_replication_name)
 
     with self.argument_context('acr replication sync') as c:
@@ -99,7 +103,8 @@ def load_arguments(self, _):
         c.argument('location', options_list=['--location', '-l'], nargs='+', validator=validate_locations,
                    configured_default='location', required=False,
                    help='One or more regions, space- or comma-separated (e.g. japaneast eastus). Values from: '
-                        '`az account list-locations`. Not with --file.')
+                        '`az account list-locations`. You can configure the default location using '
+                        '`az configure --defaults location=<location>`. Not with --file.')
         c.argument('file', options_list=['--file'], validator=validate_sync_source,
                    help="A desired-state file (YAML or JSON) for a fleet of registries, instead of -r and -l: "
                         "'registries:' then, per registry, name, locations and optionally resourceGroup, "
@@ -123,14 +128,14 @@ def load_arguments(self, _):
                    help="Wait until created with 'provisioningState' at 'Succeeded'.")
         c.argument('updated', action='store_true', help="Wait until updated with provisioningState at 'Succeeded'.")
         c.argument('deleted', action='store_true', help='Wait until deleted.')
-        c.argument('exists', action='store_true', help='Wait until the replication exists.')
+        c.argument('exists', action='store_true', help='Wait until the replica exists.')
         c.argument('ready', action='store_true',
                    help="Wait until the replica's data has finished syncing (status Ready).")
-        c.argument('custom', help="Wait until the condition satisfies a custom JMESPath query. E.g. "
-                                  "provisioningState!='InProgress', status.displayStatus=='Ready'.")
-        c.argument('timeout', type=int, help='Maximum wait in seconds. Default: 3600.')
+        c.argument('custom', help="Wait until the replica (as `show` prints it) satisfies a JMESPath query, e.g. "
+                                  "\"provisioningState=='Failed'\" or \"status.displayStatus=='Ready'\".")
+        c.argument('timeout', type=int, help='Maximum wait in seconds; past it the command exits 1.')
         c.argument('interval', type=int, help='Longest pause between polls in seconds (polls start at 1 s and '
-                                              'back off to this). Default: 30.')
+                                              'back off to this).')
 
     with self.argument_context('acr replication status') as c:
         c.argument('image', options_list=['--image'], nargs='+', validator=validate_images,

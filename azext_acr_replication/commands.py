@@ -19,7 +19,25 @@ def confirm_delete(command_args):
                       f"'{command_args.get('registry_name')}'?")
 
 
+READ_ONLY = ('acr replication status', 'acr replication wait')
+
+
+def hide_refused_policy_arguments(_, **kwargs):
+    """azure-cli adds --acquire-policy-token and --change-reference to every command not named list or show
+    (after the command table is built); status and wait only read and refuse them, so their help omits them."""
+    import argparse
+    table = getattr(kwargs.get('commands_loader'), 'command_table', None) or {}
+    for name in READ_ONLY:
+        arguments = getattr(table.get(name), 'arguments', {})
+        for dest in ('_acquire_policy_token', '_change_reference'):
+            if dest in arguments:
+                arguments[dest].type.settings['help'] = argparse.SUPPRESS
+
+
 def load_command_table(self, _):
+    from knack.events import EVENT_INVOKER_POST_CMD_TBL_CREATE
+    # registered after azure-cli's own handler that adds the arguments, so it runs after it
+    self.cli_ctx.register_event(EVENT_INVOKER_POST_CMD_TBL_CREATE, hide_refused_policy_arguments)
     custom = CliCommandType(operations_tmpl='azext_acr_replication.custom#{}', client_factory=cf_acr)
 
     with self.command_group('acr replication', custom_command_type=custom, exception_handler=handle_exception) as g:
