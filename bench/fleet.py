@@ -1,7 +1,7 @@
 """`make bench-fleet`: 10 registries x 3 new regions, `sync --file` against a shell loop of
 single-registry `sync` calls (what teams do today), in one run, A/B alternating, 3 s operations.
 
-Usage: python -m bench.fleet [--rounds N]. Writes bench/fleet_results.json and the README table.
+Usage: python -m bench.fleet [--rounds N]. Writes bench/fleet_results.json and its table in docs/benchmark.md.
 """
 import argparse
 import json
@@ -10,7 +10,7 @@ import statistics
 import tempfile
 
 from bench.measure import timed
-from bench.run import update_readme
+from bench.run import update_doc
 from emulator.harness import running_emulator
 from tests.azcli import ROOT, fresh_az, make_template
 
@@ -75,7 +75,7 @@ def main(argv=None):
         "| `sync --file fleet.yaml` | {file_median_s:.1f} s | {writes_file} |",
         "| ratio file / loop | **{ratio:.2f}** (goal <= 0.2) | |"]).format(**report)
     print(table)
-    update_readme(table, "bench-fleet")
+    update_doc(table, "bench-fleet")
     if leaks or (os.path.exists(guard_log) and open(guard_log).read()):
         raise SystemExit("requests tried to leave loopback")
 

@@ -3,7 +3,7 @@ against itself, as ratios in one run: one image over 10 regions vs over 1 region
 in parallel?), data-plane requests per region per image, and with --wait, how long after the image
 reaches the last region the command returns.
 
-Usage: python -m bench.status [--rounds N]. Writes bench/status_results.json and the README table.
+Usage: python -m bench.status [--rounds N]. Writes bench/status_results.json and its table in docs/benchmark.md.
 """
 import argparse
 import json
@@ -14,7 +14,7 @@ import tempfile
 import time
 
 from bench.measure import timed
-from bench.run import update_readme
+from bench.run import update_doc
 from emulator.harness import running_emulator
 from tests.armclient import call, registry_path
 from tests.azcli import AZ, ROOT, fresh_az, make_template
@@ -93,7 +93,7 @@ def main(argv=None):
         json.dump(report, handle, indent=2)
     table = render(report)
     print(table)
-    update_readme(table, "bench-status")
+    update_doc(table, "bench-status")
     if leaks or (os.path.exists(guard_log) and open(guard_log).read()):
         raise SystemExit("requests tried to leave loopback")
 

@@ -66,6 +66,18 @@ def test_identity_without_pull_is_told_which_role_it_needs(az, emu, grants):
     assert_no_token_in(emu, result)
 
 
+def test_missing_pull_permission_ends_a_wait_at_once(az, emu):
+    """Terminal under --wait: waiting does not give the identity a role, so the command does not wait for it."""
+    replicas(az, emu, "eastus")
+    emu.push("demopremium", "hello", "v1")
+    emu.knobs(grants={"demopremium": []})
+    started = time.monotonic()
+    result = az("acr replication status {} --image hello:v1 --wait --timeout 120".format(REG), expect=1)
+    assert time.monotonic() - started < 20  # not the 120 s timeout
+    assert DENIED in shown(result) and "waiting will not change that" in shown(result)
+    assert {r["state"] for r in by_region(result.json).values()} == {"error"}
+
+
 def test_pull_on_one_repository_only_is_enough_for_it(az, emu):
     replicas(az, emu, "eastus")
     emu.push("demopremium", "hello", "v1")
