@@ -131,4 +131,3 @@ update_readme = update_doc  # the name bench modules used when the tables lived 
 
 if __name__ == "__main__":
     main()
-
