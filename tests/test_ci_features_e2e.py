@@ -14,7 +14,7 @@ def states(az):
 
 
 def test_many_regions_run_in_parallel(az, emu):
-    emu.knobs(operation_seconds=2)
+    emu.knobs(operation_seconds=4)
     emu.emulator.clear_log()
     started = time.monotonic()
     created = az("acr replication create {} -l japaneast eastus westeurope".format(REG)).json
@@ -23,7 +23,7 @@ def test_many_regions_run_in_parallel(az, emu):
     assert all(r["provisioningState"] == "Succeeded" for r in created)
     puts = [e["start"] for e in emu.requests() if e["method"] == "PUT"]
     assert len(puts) == 3 and max(puts) - min(puts) < 1.0  # all started at once
-    assert wall < 2 * 3  # the slowest region, not the sum of three 2 s operations
+    assert wall < 4 * 3 - 1  # the slowest region (plus az start-up, slow on a loaded machine), not the sum
 
 
 def test_comma_separated_locations_and_duplicates(az, emu):
