@@ -185,14 +185,14 @@ def validate_sync_source(cmd, namespace):
         raise ArgumentError(f"{', '.join(clashing)} cannot be combined with --file: each registry's settings are "
                             'in the file.')
     from azext_acr_replication.fleet.command import resolve_subscription
-    from azext_acr_replication.fleet.file import FleetFileError, load
+    from azext_acr_replication.fleet.file import FleetFileError, decode, load
     try:
-        with open(path, encoding='utf-8') as handle:
-            text = handle.read()
+        with open(path, 'rb') as handle:
+            data = handle.read()
     except OSError as error:
         raise ArgumentError(f"--file: cannot read '{path}': {error.strerror}.") from None
     try:
-        namespace.file = load(text, resolve_subscription(cmd.cli_ctx))
+        namespace.file = load(decode(data), resolve_subscription(cmd.cli_ctx))
     except FleetFileError as error:
         lines = [f'{path}:{problem[len("line "):]}' if problem.startswith('line ') else f'{path}: {problem}'
                  for problem in error.problems]

@@ -12,7 +12,11 @@ def confirm_delete(command_args):
     """Ask only on a terminal: the built-in deletes without asking, and unattended scripts rely on that.
     knack skips this when --yes or core.disable_confirm_prompt is given."""
     import sys
-    if not sys.stdin.isatty():
+    try:
+        on_terminal = sys.stdin is not None and sys.stdin.isatty()  # None: stdin closed (`az ... <&-`)
+    except (ValueError, OSError):
+        on_terminal = False
+    if not on_terminal:
         return True
     from knack.prompting import prompt_y_n
     return prompt_y_n(f"Delete replication '{command_args.get('replication_name')}' of registry "

@@ -338,3 +338,44 @@ def test_registry_names_with_any_clouds_login_server_suffix(az, emu, tmp_path):
     assert [r["registry"] for r in result] == ["demopremium", "prodpremium", "eupremium"]
     for name in ("demopremium.azurecr.us", "demopremium.azurecr.cn", "DemoPremium.AzureCR.io"):
         assert az("acr replication list -r {}".format(name)).json == []
+
+
+# --- review of issue 19: YAML and JSON as people save them ----------------------------------------------------
+def write_bytes(tmp_path, data, name):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+def test_yaml_merge_keys_and_x_anchor_keys_are_read(az, emu, tmp_path):
+    """`<<: *base` (YAML's merge key, applied by every YAML loader) shares settings between entries; a top-level
+    x-... key holds anchors, as in compose files. Keys given next to a merge win over the merged ones."""
+    text = ("x-defaults: &defaults\n"
+            "  tags: {team: platform}\n"
+            "registries:\n"
+            "  - &base\n"
+            "    name: demopremium\n"
+            "    locations: [japaneast]\n"
+            "    <<: *defaults\n"
+            "  - <<: *base\n"
+            "    name: prodpremium\n")
+    emu.knobs(operation_seconds=0)
+    result = az("acr replication sync --file {}".format(write(tmp_path, text)))
+    assert [(r["registry"], [a["location"] for a in r["actions"] if a["action"] != "none"]) for r in result.json] == [
+        ("demopremium", ["japaneast"]), ("prodpremium", ["japaneast"])]
+    for registry in ("demopremium", "prodpremium"):
+        assert az("acr replication show -r {} -n japaneast --query tags".format(registry)).json == {"team": "platform"}
+
+
+@pytest.mark.parametrize("encode", [lambda text: b"\xef\xbb\xbf" + text.encode(), lambda text: text.encode("utf-16")],
+                         ids=["utf-8 with a byte order mark", "utf-16"])
+def test_json_from_jq_tab_saved_by_windows_tools_is_read(az, emu, tmp_path, encode):
+    text = json.dumps({"registries": [{"name": "demopremium", "locations": ["eastus"]}]}, indent="\t")
+    result = az("acr replication sync --file {} --dry-run".format(write_bytes(tmp_path, encode(text), "f.json")))
+    assert result.json[0]["registry"] == "demopremium"
+
+
+def test_a_file_that_is_not_text_is_one_problem_naming_it(az, emu, tmp_path):
+    path = write_bytes(tmp_path, b"registries:\n  - name: \xff\xfe\x00\x81\n", "fleet.yaml")
+    result = az("acr replication sync --file {} --dry-run".format(path), expect=2)
+    assert path + ":2: not UTF-8 or UTF-16 text" in result.stderr and "codec" not in result.stderr

@@ -132,7 +132,7 @@ def test_403_names_the_missing_permission(az, emu):
     ("list -r abcd", 2, "between 5 and 50 characters"),
     ("list -r " + "a" * 51, 2, "between 5 and 50 characters"),
     ("list -r my-registry!", 2, "alpha numeric"),
-    ("list -r nosuchregistry", 3, "was not found in subscription"),
+    ("list -r nosuchregistry", 1, "was not found in subscription"),
     ("create -r demopremium -l atlantis", 1, "Valid regions"),
     ("create -r demopremium -l japaneast eastus -n myrepl", 2, "--name can only be used with a single --location"),
     ("create -r demopremium -l eastus --tags =novalue", 2, "a tag needs a name"),

@@ -104,8 +104,10 @@ class RegistryLookup:
             if registry.name.lower() == wanted:
                 return self._remember(registry.name, group_from_id(registry.id), registry.location,
                                       sku_name(registry))
-        from azure.cli.core.azclierror import ResourceNotFoundError
-        raise ResourceNotFoundError(
+        # exit code 1, as the built-in's lookup (its ResourceNotFound is a CLIError); azure-cli's
+        # ResourceNotFoundError would exit 3
+        from azure.cli.core.azclierror import UnclassifiedUserFault
+        raise UnclassifiedUserFault(
             f"Registry '{name}' was not found in subscription '{self.subscription_label()}'. Check the name, or pass "
             "--resource-group, or switch subscription with 'az account set -s <subscription>'.")
 

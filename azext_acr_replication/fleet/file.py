@@ -23,6 +23,7 @@ from azext_acr_replication.arm.names import (REGISTRY_NAME, closest_regions, did
                                              strip_login_server)
 from azext_acr_replication.arm.regions import AZURE_REGIONS
 
+MERGE_TAG = 'tag:yaml.org,2002:merge'
 KEYS = ('name', 'resourceGroup', 'subscription', 'locations', 'globalEndpointRouting', 'zoneRedundancy', 'tags',
         'prune')
 ZONES = {'enabled': 'Enabled', 'disabled': 'Disabled'}
@@ -71,18 +72,54 @@ def _build(node, open_nodes=None):
         raise FleetFileError([f'line {line}: this value contains itself (a recursive YAML anchor and alias); '
                               'write the value out instead.'])
     if isinstance(node, yaml.MappingNode):
-        mapping, duplicates = {}, []
+        mapping, duplicates, merged = {}, [], {}
         for key_node, value_node in node.value:
+            if key_node.tag == MERGE_TAG:  # `<<: *base`: the keys of base, unless given here too
+                for key, pair in _merged(value_node, open_nodes | {id(node)}).items():
+                    merged.setdefault(key, pair)
+                continue
             # a key is its text as written: YAML 1.1 would read `on:` or `no:` as a boolean
             key = _Node(key_node.value if isinstance(key_node, yaml.ScalarNode) else
                         str(_build(key_node, open_nodes | {id(node)}).value), key_node.start_mark.line + 1)
             if key.value in mapping:
                 duplicates.append(key)
             mapping[key.value] = (key, _build(value_node, open_nodes | {id(node)}))
+        for key, pair in merged.items():
+            mapping.setdefault(key, pair)
         return _Node(mapping, line, duplicates)
     if isinstance(node, yaml.SequenceNode):
         return _Node([_build(item, open_nodes | {id(node)}) for item in node.value], line)
     return _Node(_scalar(node), line, text=node.value)
+
+
+def _merged(value_node, open_nodes):
+    """{key: (key _Node, value _Node)} of a merge key's mapping, or of its list of mappings (earlier ones win)."""
+    import yaml
+    sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+    merged = {}
+    for source in sources:
+        built = _build(source, open_nodes)
+        if not isinstance(built.value, dict):
+            raise FleetFileError([f'line {built.line}: `<<` merges a mapping (or a list of mappings) into this one, '
+                                  f'got {_shown(built.value)}.'])
+        for key, pair in built.value.items():
+            merged.setdefault(key, pair)
+    return merged
+
+
+def decode(data):
+    """The file's text from its bytes: UTF-8 (with or without a byte order mark) or UTF-16 with one, as editors
+    and shells on Windows write them."""
+    if data.startswith((b'\xff\xfe', b'\xfe\xff')):
+        encoding = 'utf-16'
+    else:
+        encoding = 'utf-8-sig'
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b'\n') + 1
+        raise FleetFileError([f'line {line}: not UTF-8 or UTF-16 text ({error.reason} at byte {error.start}); '
+                              'save the file as UTF-8.']) from None
 
 
 def _scalar(node):
@@ -354,9 +391,9 @@ def load(text, resolve_subscription=None):
     if not isinstance(root.value, dict) or 'registries' not in root.value:
         raise FleetFileError([f"line {root.line}: the file needs 'registries:', a list of registries."])
     for key, (key_node, _) in root.value.items():
-        if key != 'registries':
+        if key != 'registries' and not key.startswith('x-'):  # x-...: a place for anchors, as in compose files
             checker.problem(key_node, key, f"unknown key.{_closest(key, ['registries'])} The file has only "
-                            "'registries'.")
+                            "'registries' (and x-... keys, ignored, for anchors).")
     registries = root.value['registries'][1]
     entries = []
     if not isinstance(registries.value, list) or not registries.value:
