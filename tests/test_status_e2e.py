@@ -184,9 +184,10 @@ def test_login_server_prefix_and_digest_references_are_accepted(az, emu):
     replicas(az, emu, "eastus")
     enable_regional_endpoints(az)
     pushed = emu.push("demopremium", "hello", "v1")
-    result = az("acr replication status {} --image demopremium.azurecr.io/hello:v1 hello@{}".format(
-        REG, pushed["digest"])).json
-    assert [i["image"] for i in result["images"]] == ["hello:v1", "hello@" + pushed["digest"]]
+    result = az("acr replication status {} --image demopremium.azurecr.io/hello:v1 hello@{} "
+                "demopremium.azurecr.io/hello:v1@{}".format(REG, pushed["digest"], pushed["digest"])).json
+    assert [i["image"] for i in result["images"]] == ["hello:v1", "hello@" + pushed["digest"],
+                                                      "hello:v1@" + pushed["digest"]]  # as docker pull takes it
     assert result["complete"] is True
 
 

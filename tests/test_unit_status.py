@@ -27,6 +27,8 @@ OTHER = "sha256:" + "b" * 64
     ("hello@" + DIGEST, "hello", DIGEST),
     ("myreg.azurecr.io/hello:v1", "hello", "v1"),
     ("my-app_x.y:V_1.0-rc", "my-app_x.y", "V_1.0-rc"),
+    ("team/app:1.4.2@" + DIGEST, "team/app", DIGEST),  # as docker pull: the digest decides
+    ("myreg.azurecr.io/app:1@" + DIGEST, "app", DIGEST),
 ])
 def test_parse_image(text, repository, reference):
     image = parse_image(text, "myreg.azurecr.io")
@@ -40,6 +42,8 @@ def test_parse_image(text, repository, reference):
     ("other.azurecr.io/app:1", "another registry"),
     ("hello:" + "x" * 129, "a tag is"),
     ("/hello:v1", "a repository is"),
+    ("localhost:5000/app:1", "another registry"),
+    ("app:-x@" + DIGEST, "a tag is"),
 ])
 def test_parse_image_rejects_with_a_reason(text, says):
     with pytest.raises(ValueError, match=says):
@@ -48,6 +52,7 @@ def test_parse_image_rejects_with_a_reason(text, says):
 
 def test_image_ref_prints_as_typed_and_compares_by_value():
     assert str(ImageRef("a", "v1")) == "a:v1" and str(ImageRef("a", DIGEST)) == "a@" + DIGEST
+    assert str(parse_image("a:v1@" + DIGEST)) == "a:v1@" + DIGEST
     assert ImageRef("a", "v1") == parse_image("a:v1") and len({ImageRef("a", "v1"), parse_image("a:v1")}) == 1
 
 

@@ -1,7 +1,8 @@
 # --------------------------------------------------------------------------------------------
 # Copyright (c) acr-replication authors. Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
-"""Image references as `docker pull` takes them (REPO:TAG, REPO@sha256:DIGEST). Pure Python."""
+"""Image references as `docker pull` takes them (REPO:TAG, REPO@sha256:DIGEST, REPO:TAG@sha256:DIGEST).
+Pure Python."""
 import re
 
 # the OCI distribution spec's grammar for repository names, tags and digests
@@ -12,16 +13,22 @@ DIGEST = re.compile(r'^sha256:[a-f0-9]{64}$|^sha512:[a-f0-9]{128}$')
 
 
 class ImageRef:  # pylint: disable=too-few-public-methods
-    def __init__(self, repository, reference):
+    """reference: the tag, or the digest (what is looked up). tag: the tag written beside a digest
+    (REPO:TAG@DIGEST); as for `docker pull`, the digest decides, the tag only names it."""
+
+    def __init__(self, repository, reference, tag=None):
         self.repository = repository
         self.reference = reference
+        self.tag = tag
 
     @property
     def by_digest(self):
         return ':' in self.reference
 
     def __str__(self):
-        return f'{self.repository}@{self.reference}' if self.by_digest else f'{self.repository}:{self.reference}'
+        if not self.by_digest:
+            return f'{self.repository}:{self.reference}'
+        return f'{self.repository}:{self.tag}@{self.reference}' if self.tag else f'{self.repository}@{self.reference}'
 
     def __eq__(self, other):
         return isinstance(other, ImageRef) and str(self) == str(other)
@@ -45,10 +52,18 @@ def parse_image(text, login_server=None):
     first, _, rest = value.partition('/')
     if login_server and rest and _own_login_server(first, login_server):
         value = rest
+    elif rest and ('.' in first or ':' in first or first == 'localhost'):  # a registry host, as docker reads it
+        raise ValueError(f"'{text}' names another registry; give the repository in this registry, e.g. "
+                         "'app:1.0'.")
+    tag = None
     if '@' in value:
         repository, reference = value.split('@', 1)
         if not DIGEST.match(reference):
             raise ValueError(f"'{text}': a digest is 'sha256:' and 64 lowercase hex digits.")
+        repository, _, tag = repository.partition(':')
+        if tag and not TAG.match(tag):
+            raise ValueError(f"'{text}': a tag is up to 128 letters, digits, '_', '.' and '-', not starting with "
+                             "'.' or '-'.")
     else:
         repository, _, reference = value.partition(':')
         reference = reference or 'latest'
@@ -61,4 +76,4 @@ def parse_image(text, login_server=None):
     if not REPOSITORY.match(repository):
         raise ValueError(f"'{text}': a repository is lowercase letters and digits, separated by '.', '_', '-' or "
                          "'/', e.g. 'team/app'.")
-    return ImageRef(repository, reference)
+    return ImageRef(repository, reference, tag or None)
