@@ -33,7 +33,7 @@ venv: $(VENV)/.installed
 
 $(VENV)/.installed: requirements-dev.txt
 	python3 -m venv $(VENV)
-	$(PIP) install -q --disable-pip-version-check --no-compile -r requirements-dev.txt
+	$(PIP) install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
 wheel: venv
@@ -63,10 +63,11 @@ compat: wheel compat-venvs
 
 # the compat azure-clis only (.ci/run installs them while `make test` runs)
 compat-venvs: $(foreach v,$(COMPAT_CLIS),$(if $(COMPAT_VENV_$(v)),,.venv-compat-$(v)/.installed))
-# --no-compile: a third of the install time; az compiles the modules it imports on first use
+# compiled at install: where PYTHONDONTWRITEBYTECODE is set (as on these machines) az would otherwise compile
+# every module it imports on every call
 .venv-compat-%/.installed:
 	python3 -m venv .venv-compat-$*
-	.venv-compat-$*/bin/pip install -q --disable-pip-version-check --no-compile azure-cli==$*
+	.venv-compat-$*/bin/pip install -q --disable-pip-version-check azure-cli==$*
 	touch $@
 
 demo: wheel

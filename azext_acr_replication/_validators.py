@@ -7,7 +7,7 @@ They raise ArgumentError, a ValueError: knack reports a non-CLIError raised by a
 usage error with exit code 2, while every azclierror type exits 1. Checks that need ARM live in
 the handlers and raise azclierror types.
 """
-from azext_acr_replication.arm.names import BAD_REGISTRY_NAME, REGISTRY_NAME, split_locations, strip_login_server
+# nothing imported at the top: this module is on the loader path of every `az acr ...` call
 
 
 class ArgumentError(ValueError):
@@ -21,6 +21,7 @@ def _login_server_suffix(cmd):
 def _registry_name(cmd, value):
     """'myreg' from 'myreg', its login server in any cloud ('myreg.azurecr.io', '.azurecr.cn', the current
     cloud's suffix) or one with a domain name label hash, 'myreg-<hash>.azurecr.io', as the built-in takes them."""
+    from azext_acr_replication.arm.names import strip_login_server
     return strip_login_server(value, _login_server_suffix(cmd))
 
 
@@ -29,6 +30,7 @@ def validate_registry_name(cmd, namespace):
     if name is None:
         return
     name = namespace.registry_name = _registry_name(cmd, name)
+    from azext_acr_replication.arm.names import BAD_REGISTRY_NAME, REGISTRY_NAME
     if not REGISTRY_NAME.match(name):
         raise ArgumentError(BAD_REGISTRY_NAME.format(name))
 
@@ -37,6 +39,7 @@ def validate_locations(namespace):
     from knack.log import get_logger
     if namespace.location is None:
         return  # sync --file: the regions are in the file
+    from azext_acr_replication.arm.names import split_locations
     locations, duplicates = split_locations(
         [namespace.location] if isinstance(namespace.location, str) else namespace.location)
     if not locations:
@@ -63,6 +66,7 @@ def validate_status_wait(namespace):
 
 def validate_replication_name(namespace):
     name = getattr(namespace, 'replication_name', None)
+    from azext_acr_replication.arm.names import REGISTRY_NAME
     if name is not None and not REGISTRY_NAME.match(name):
         raise ArgumentError("Replication names may contain only alpha numeric characters and must be between 5 "
                             f"and 50 characters; got '{name}'.")

@@ -4,8 +4,24 @@
 from azure.cli.core.commands import CliCommandType
 
 from azext_acr_replication._client_factory import cf_acr
-from azext_acr_replication._format import plan_table, replication_table, status_table
-from azext_acr_replication._exception_handler import handle_exception
+
+
+# The loader path (this module, _params, _validators) runs on every `az acr ...` call, even `--help`: what only
+# a command that runs needs (the exception handler, the table formatters) is imported when it is called.
+def handle_exception(error):
+    from azext_acr_replication._exception_handler import handle_exception as handle
+    return handle(error)
+
+
+def _table(name):
+    def transform(result):
+        from azext_acr_replication import _format
+        return getattr(_format, name)(result)
+    transform.__name__ = name
+    return transform
+
+
+replication_table, plan_table, status_table = _table('replication_table'), _table('plan_table'), _table('status_table')
 
 
 def confirm_delete(command_args):

@@ -1,4 +1,5 @@
-"""A throw-away self-signed certificate for 127.0.0.1, made at start."""
+"""The emulator's throw-away CA (also the certificate of 127.0.0.1) and the leaf certificate it signs for the
+registry host names its proxy serves, made at start."""
 import datetime
 import ipaddress
 import os

@@ -16,7 +16,7 @@ import threading
 import urllib.request
 
 from .certs import write_leaf, write_self_signed
-from .arm.regions import REGION_NAMES
+from .state.regions import REGION_NAMES
 from .arm.server import EmulatorServer
 from .dataplane.proxy import registry_dns_names, serve_proxy
 from .state.arm import CLIENT_ID, CLIENT_SECRET, SUBSCRIPTION_ID, TENANT_ID

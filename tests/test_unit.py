@@ -276,12 +276,12 @@ def test_lookup_stops_at_first_page_with_a_match_and_caches(tmp_path):
 
 
 def test_lookup_falls_back_to_the_provider_list_then_names_the_subscription(tmp_path):
-    from azure.cli.core.azclierror import ResourceNotFoundError
+    from azure.cli.core.azclierror import UnclassifiedUserFault
     from azext_acr_replication.arm.lookup import RegistryLookup
     get, _ = pages([("other", "g1")])
     lookup = RegistryLookup("s", str(tmp_path), FakeRegistries([registry("fresh", "g9")]), get, lambda: "Sub (s)")
     assert lookup.find("fresh").group == "g9"  # not yet in the eventually consistent resources query
-    with pytest.raises(ResourceNotFoundError, match="not found in subscription 'Sub \\(s\\)'"):
+    with pytest.raises(UnclassifiedUserFault, match="not found in subscription 'Sub \\(s\\)'"):
         lookup.find("missing")
 
 

@@ -9,8 +9,7 @@ command exits 0), a timeout here is an error with exit code 1. Polls start fast 
 """
 from azext_acr_replication.arm.values import display_status, provisioning_state, state_of
 from azext_acr_replication.arm.errors import ReplicationError
-# DEFAULT_TIMEOUT: images/ imports it from here
-from azext_acr_replication.arm.deadline import DEFAULT_TIMEOUT, TimedOut  # noqa: F401 pylint: disable=unused-import
+from azext_acr_replication.arm.deadline import TimedOut
 from azext_acr_replication.arm.polling import Backoff
 
 WaitTimeout = TimedOut  # the name the wait command's callers know

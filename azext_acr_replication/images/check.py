@@ -12,7 +12,7 @@ from azext_acr_replication.images import report as image_report
 from azext_acr_replication.replicas.status import regional_endpoints, regional_endpoints_enabled, replicas_with_home
 from azext_acr_replication.images.watch import Watch
 from azext_acr_replication.arm.values import provisioning_state
-from azext_acr_replication.arm.waiting import DEFAULT_TIMEOUT
+from azext_acr_replication.arm.deadline import DEFAULT_TIMEOUT
 
 logger = get_logger(__name__)
 

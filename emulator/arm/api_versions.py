@@ -14,7 +14,7 @@ specification/resources/resource-manager/Microsoft.Resources/resources/stable/*)
 - No api-version at all: 400 MissingApiVersionParameter.
 """
 from ..state.arm import ArmError
-from .regions import REGION_NAMES
+from ..state.regions import REGION_NAMES
 
 # Microsoft.Resources (ARM's own routes): the list ARM sent in 2024, newest first, plus the stable
 # versions published since (2024-11-01 is what azure-cli 2.75-2.91 use for the resources query)

@@ -1,6 +1,4 @@
-"""HTTPS front of the emulator: identity, ARM routes, faults, latency and the request log.
-
-CLIENT_ID and CLIENT_SECRET are re-exported here for callers of the old layout."""
+"""HTTPS front of the emulator: identity, ARM routes, faults, latency and the request log."""
 import json
 import re
 import ssl
@@ -12,7 +10,8 @@ from ..json_handler import JsonHandler
 from ..state.arm import CLIENT_ID, CLIENT_SECRET, RP, SUBSCRIPTIONS, TENANT_ID, ArmError
 from ..state.emulator import Emulator
 from ..state.knobs import error_for
-from . import api_versions, regions
+from ..state import regions
+from . import api_versions
 
 
 SUB = r"/subscriptions/(?P<sub>[^/]+)"

@@ -11,7 +11,7 @@ import time
 import uuid
 
 from .images import RegistryImages
-from ..arm.regions import REGION_NAMES
+from .regions import REGION_NAMES
 
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-00000000e001"
 SUBSCRIPTION_NAME = "Emulated Subscription"
