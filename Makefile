@@ -24,7 +24,7 @@ COMPAT_SUITES_2.75.0 ?= tests/test_commands_e2e.py tests/test_ci_features_e2e.py
 COMPAT_SUITES_2.86.0 ?= tests/test_cli_parity.py tests/test_dropin_e2e.py tests/test_journeys.py
 compat_venv = $(or $(COMPAT_VENV_$(1)),.venv-compat-$(1))
 
-.PHONY: venv wheel release test unit compat demo bench bench-status bench-fleet lint clean
+.PHONY: venv wheel release test unit compat demo bench bench-status bench-fleet bench-content lint clean
 
 venv: $(VENV)/.installed
 
@@ -70,12 +70,18 @@ bench: wheel
 	$(AZ_SAFE_ENV) $(PY) -m bench.run
 	$(AZ_SAFE_ENV) $(PY) -m bench.status
 	$(AZ_SAFE_ENV) $(PY) -m bench.fleet
+	$(AZ_SAFE_ENV) $(PY) -m bench.content
 
 bench-fleet: wheel
 	$(AZ_SAFE_ENV) $(PY) -m bench.fleet
 
 bench-status: wheel
 	$(AZ_SAFE_ENV) $(PY) -m bench.status
+
+# issue 17: --all-repositories over 1,000 repositories x 20 tags x 6 regions, --repository over 10 regions vs 1,
+# --image with 20 repositories, a syncing replica's time-left estimate; bench/content_results.json (no README)
+bench-content: wheel
+	$(AZ_SAFE_ENV) $(PY) -m bench.content
 
 lint: venv
 	$(PY) -m flake8 --max-line-length 120 azext_acr_replication emulator tests bench tools

@@ -162,7 +162,10 @@ long-summary: >
     moment apart disagree: the comparison is of the registry as it was when the reading began, by the
     registry's clock; a tag whose lastUpdateTime in some region is later was changed meanwhile and is
     listed under changedWhileReading instead of being judged (a tag deleted meanwhile cannot be told
-    apart: it shows as missing until the next read).
+    apart: it shows as missing until the next read). --repository --wait judges every tag, those pushed
+    meanwhile too, and returns when the regions agree on all of them (so a tag pushed just before the
+    command is always waited for); --all-repositories --wait sets them aside at each read, as a busy
+    registry is never still.
 examples:
   - name: Show every replica, its status and for how long, and its regional endpoint.
     text: az acr replication status -r myregistry -o table

@@ -101,6 +101,8 @@ class RegionRead:
         self._stop = stop
         self._pages = queue.Queue(maxsize=PAGES_AHEAD)
         self._names = collections.deque()
+        self._times = collections.deque()  # when the page of each name in _names was read
+        self._last_page_at = None
         self._ended = False
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix='catalog-' + target.location)
 
@@ -127,9 +129,10 @@ class RegionRead:
     def _read_catalog(self):
         try:
             for names, date in self.client.catalog():
+                read_at = time.monotonic()
                 # one token request will cover these repositories' tags (want: asked for together)
                 self.client.want([repository_scope(name, 'metadata_read') for name in names])
-                if not self._put((names, date)):
+                if not self._put((names, date, read_at)):
                     return
             self._put(None)
         except Exception as error:  # pylint: disable=broad-except
@@ -153,14 +156,22 @@ class RegionRead:
             elif isinstance(item, Exception):
                 self.fail(item)
             else:
-                names, date = item
+                names, date, read_at = item
                 if self.first_date is None:
                     self.first_date = date
                 self._names.extend(names)
+                self._times.extend([read_at] * len(names))
+                self._last_page_at = read_at
         return self._names[0] if self._names and not self.failed else None
 
     def pop(self):
         self._names.popleft()
+        self._times.popleft()
+
+    def absent_since(self):
+        """When this region's catalog said it lacks the repository the merge is at: the time the page that
+        holds its next name (or its last page) was read; what a syncing replica's progress is dated by."""
+        return self._times[0] if self._times else self._last_page_at
 
     def submit(self, repository):
         return self._pool.submit(self._tags, repository)
@@ -168,7 +179,10 @@ class RegionRead:
     def _tags(self, repository):
         if self.failed or self._stop.is_set():
             return None, time.monotonic()
-        return self.client.tags(repository), time.monotonic()
+        try:
+            return self.client.tags(repository), time.monotonic()
+        finally:
+            self.client.forget([repository_scope(repository, 'metadata_read')])
 
     def close(self):
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -215,7 +229,8 @@ class Scan:
                 holders = [region for region, head in heads.items() if head == name]
                 for region in holders:
                     region.pop()
-                inflight.append((name, {region: region.submit(name) for region in holders}))
+                absent = {region: region.absent_since() for region in self.others if region not in holders}
+                inflight.append((name, {region: region.submit(name) for region in holders}, absent))
                 while len(inflight) >= WINDOW:
                     self._fold(*inflight.popleft())
             while inflight and not self._stop.is_set():
@@ -243,7 +258,7 @@ class Scan:
         except Exception as error:  # pylint: disable=broad-except
             raise DataPlaneError('error', f'{type(error).__name__}: {error}') from None
 
-    def _fold(self, name, futures):
+    def _fold(self, name, futures, absent):
         try:
             home, home_read = self._result(self.home, futures)
         except DataPlaneError as error:
@@ -267,7 +282,7 @@ class Scan:
                     region.unreadable_detail = region.unreadable_detail or f'{name}: {error}'
                 continue
             delta = compare.against_home(name, home, here, self.since)
-            region.totals.add(delta, read or home_read or self.clock())
+            region.totals.add(delta, read or absent.get(region) or home_read or self.clock())
         self.read += 1
         if self.on_progress:
             self.on_progress(self)
@@ -323,7 +338,7 @@ def _short_time(seconds):
     if seconds is None:
         return None
     seconds = int(round(seconds))
-    if seconds < 90:
+    if seconds < 300:
         return f'{seconds}s'
     if seconds < 5400:
         return f'{seconds // 60}m'

@@ -5,6 +5,7 @@
 """`status --image`, `--repository` and `--all-repositories`: wire the az login identity, one client per
 regional endpoint (tokens for every scope the command needs asked for together), what --wait reads from ARM,
 the watch or the catalog read, and the verdict (exit 0 / 1 / 3) together."""
+import functools
 import time
 
 from knack.log import get_logger
@@ -166,7 +167,7 @@ def check_repositories(cmd, registry, replicas, repositories, wait, timeout, pro
     endpoints = make_endpoints(cmd.cli_ctx, registry, [repository_scope(r, 'metadata_read') for r in repositories])
     watch = Watch(image_report.targets(registry, replicas), refs, repository_report.check_with(endpoints.client),
                   wait=wait, timeout=max(0.0, timeout - (time.monotonic() - started)), arm=arm,
-                  board_class=repository_report.RepositoryBoard,
+                  board_class=functools.partial(repository_report.RepositoryBoard, set_aside=not wait),
                   on_progress=lambda board, elapsed: progress.add(message=_repository_progress(board, elapsed)))
     try:
         board = watch.run()

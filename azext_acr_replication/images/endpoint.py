@@ -235,6 +235,14 @@ class EndpointClient:  # pylint: disable=too-many-instance-attributes,too-few-pu
         self._multi_scope = True  # False once the service granted alone a scope it left out of a combined ask
         self.token_requests = 0
 
+    def forget(self, scopes):
+        """Scopes no longer needed here (a read that streams through a registry's repositories): their tokens
+        and wants are dropped, so what the client keeps is bounded by the repositories in flight."""
+        with self._lock:
+            for scope in scopes:
+                self._wanted.pop(scope, None)
+                self._access.pop(scope, None)
+
     def want(self, scopes):
         """Scopes the command will need here: the next token request asks for them too (SCOPES_PER_TOKEN at
         a time), so many repositories cost one token request, not one each."""

@@ -42,11 +42,13 @@ def check_with(client_for):
 
 class RepositoryBoard(Board):
     """The watch's board for repositories: a region is 'present' when it holds every tag the others hold,
-    with the same digests (tags changed since the reading began aside). `since` is the registry's clock at
-    the first answer, kept for the whole command."""
+    with the same digests. A single read (set_aside) sets aside the tags changed since the reading began
+    (`since`: the registry's clock at its first answer); a wait judges every tag, those pushed meanwhile too,
+    and reads again until the regions agree (what a CI step gating on a push needs)."""
 
-    def __init__(self, targets, images):
+    def __init__(self, targets, images, set_aside=True):
         super().__init__(targets, images)
+        self.set_aside = set_aside
         self.since = None
         self._versions = {}  # repository -> how often a region's answer for it was recorded
         self._compared = {}  # repository -> (version, RepositoryComparison)
@@ -54,7 +56,8 @@ class RepositoryBoard(Board):
     def record(self, target, image, observation, elapsed):
         with self._lock:
             listing = observation.listing
-            if listing is not None and listing.read_at is not None and self.since is None:
+            if self.set_aside and listing is not None and listing.read_at is not None and \
+                    (self.since is None or listing.read_at < self.since):
                 self.since = listing.read_at
             self._versions[str(image)] = self._versions.get(str(image), 0) + 1
             super().record(target, image, observation, elapsed)
