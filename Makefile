@@ -18,7 +18,7 @@ COMPAT_CLIS ?= 2.75.0 2.86.0
 # of the journeys, 2.75 runs the one whose path depends on the release (all pass there: COMPAT_SUITES_2.75.0=...)
 COMPAT_SUITES_2.75.0 ?= tests/test_commands_e2e.py tests/test_ci_features_e2e.py tests/test_hardening_e2e.py \
 	tests/test_status_e2e.py tests/test_cli_parity.py tests/test_dropin_e2e.py tests/test_release_e2e.py \
-	tests/test_fleet_e2e.py tests/test_dataplane_e2e.py tests/test_deadline_e2e.py \
+	tests/test_fleet_e2e.py tests/test_dataplane_e2e.py tests/test_deadline_e2e.py tests/test_content_e2e.py \
 	"tests/test_journeys.py::test_journey_runs_as_with_the_builtin[routing_flag_from_help]"
 # 2.86 differs from its neighbours only in the routing flags: the suites about flags, deprecations and scripts
 COMPAT_SUITES_2.86.0 ?= tests/test_cli_parity.py tests/test_dropin_e2e.py tests/test_journeys.py

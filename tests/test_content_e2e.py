@@ -335,6 +335,37 @@ def test_an_unreachable_region_does_not_hold_up_the_others(az, emu, fault):
     assert "japaneast: unreachable" in errors(result)[0]
 
 
+def test_a_down_region_is_reported_for_itself_by_status_repository(az, emu):
+    regions(az, emu, "eastus", "japaneast")
+    emu.push("demopremium", "app", "v1")
+    emu.knobs(down_endpoints=["demopremium.japaneast.geo.azurecr.io"])
+    result = az("acr replication status {} --repository app".format(REG), expect=1)
+    app = repo(result.json, "app")
+    assert region(app, "japaneast")["state"] == "unreachable" and region(app, "eastus")["state"] == "present"
+    assert result.seconds < 20 and "unreachable in japaneast" in errors(result)[0]
+
+
+def overlap(entries):
+    """The most requests of entries in flight at one moment (from the emulator's log: start, seconds)."""
+    edges = sorted([(e["start"], 1) for e in entries] + [(e["start"] + e["seconds"], -1) for e in entries])
+    now = peak = 0
+    for _, step in edges:
+        now += step
+        peak = max(peak, now)
+    return peak
+
+
+def test_tag_listings_run_in_parallel_within_bounds_per_region(az, emu):
+    regions(az, emu, "eastus", "japaneast")
+    emu.seed("demopremium", 40, 1)
+    emu.knobs(latency_ms=150)
+    assert az("acr replication status {} --all-repositories".format(REG)).json["complete"] is True
+    tags = listings(emu)
+    per_region = {host: overlap([e for e in tags if e["host"] == host]) for host in {e["host"] for e in tags}}
+    assert len(per_region) == 3 and all(2 <= peak <= 4 for peak in per_region.values()), per_region
+    assert overlap(tags) <= 32
+
+
 # --- a new replica: progress ------------------------------------------------------------------------------------------
 def test_a_new_replica_shows_how_far_it_has_got_and_wait_gives_rate_and_time_left(az, emu):
     regions(az, emu)
