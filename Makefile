@@ -19,7 +19,7 @@ COMPAT_CLIS ?= 2.75.0 2.86.0
 # adds no path commands does not); of the journeys, the one whose path depends on the release (all pass there)
 COMPAT_SUITES_2.75.0 ?= tests/test_commands_e2e.py tests/test_hardening_e2e.py \
 	tests/test_status_e2e.py tests/test_cli_parity.py tests/test_dropin_e2e.py tests/test_release_e2e.py \
-	tests/test_fleet_e2e.py tests/test_dataplane_e2e.py tests/test_deadline_e2e.py \
+	tests/test_fleet_e2e.py tests/test_dataplane_e2e.py tests/test_deadline_e2e.py tests/test_content_e2e.py \
 	"tests/test_journeys.py::test_journey_runs_as_with_the_builtin[routing_flag_from_help]"
 # 2.86 differs from its neighbours only in the routing flags: the suites about flags and deprecations, and the
 # journey that picks a routing flag from `--help` (the other journeys pass there too: COMPAT_SUITES_2.86.0=...)
@@ -27,7 +27,7 @@ COMPAT_SUITES_2.86.0 ?= tests/test_cli_parity.py tests/test_dropin_e2e.py \
 	"tests/test_journeys.py::test_journey_runs_as_with_the_builtin[routing_flag_from_help]"
 compat_venv = $(or $(COMPAT_VENV_$(1)),.venv-compat-$(1))
 
-.PHONY: venv wheel release test unit compat compat-venvs demo bench bench-status bench-fleet lint clean
+.PHONY: venv wheel release test unit compat compat-venvs demo bench bench-status bench-fleet bench-content lint clean
 
 venv: $(VENV)/.installed
 
@@ -77,12 +77,18 @@ bench: wheel
 	$(AZ_SAFE_ENV) $(PY) -m bench.run
 	$(AZ_SAFE_ENV) $(PY) -m bench.status
 	$(AZ_SAFE_ENV) $(PY) -m bench.fleet
+	$(AZ_SAFE_ENV) $(PY) -m bench.content
 
 bench-fleet: wheel
 	$(AZ_SAFE_ENV) $(PY) -m bench.fleet
 
 bench-status: wheel
 	$(AZ_SAFE_ENV) $(PY) -m bench.status
+
+# issue 17: --all-repositories over 1,000 repositories x 20 tags x 6 regions, --repository over 10 regions vs 1,
+# --image with 20 repositories, a syncing replica's time-left estimate; bench/content_results.json (no README)
+bench-content: wheel
+	$(AZ_SAFE_ENV) $(PY) -m bench.content
 
 lint: venv
 	$(PY) -m flake8 --max-line-length 120 azext_acr_replication emulator tests bench tools

@@ -78,8 +78,61 @@ def _on_off(value):
     return ' ' if value is None else ('on' if value else 'off')
 
 
+def _count(value, unit=None):
+    if not isinstance(value, dict):
+        return ' ' if value is None else str(value)
+    repositories = value.get('repositories')
+    return f"{value.get('tags')}" + (f" ({repositories} {unit})" if repositories else '')
+
+
+def repository_rows(result):
+    """`status --repository`: a row per tag and region that is not like the others, a row per region that could
+    not be read, then a summary row per repository."""
+    rows = []
+    for repo in result['repositories']:
+        name = repo['repository']
+        for entry in repo['missing']:
+            for region in entry['regions']:
+                rows.append((f"{name}:{entry['tag']}", region, 'missing', ' '))
+        for entry in repo['skew']:
+            for region, digest in entry['digests'].items():
+                rows.append((f"{name}:{entry['tag']}", region, 'digest differs', (digest or ' ')[:19]))
+        for region in repo['regions']:
+            if region['state'] not in ('present', 'tags missing', 'digest differs'):
+                rows.append((name, region['region'], region['state'], ' '))
+        tags = len(repo['tags'])
+        summary = f"{tags} tags in every region" if repo['inEveryRegion'] else \
+            f"{tags} tags: {len(repo['missing'])} missing somewhere, {len(repo['skew'])} with different digests"
+        if repo['changedWhileReading']:
+            summary += f", {len(repo['changedWhileReading'])} changed while reading (not judged)"
+        rows.append((name, f"{len(repo['regions'])} regions", summary, ' '))
+    return [OrderedDict([('TAG', tag), ('REGION', region), ('STATE', state), ('DIGEST', digest)])
+            for tag, region, state, digest in rows]
+
+
+def catalog_rows(result):
+    """`status --all-repositories`: a row per region."""
+    from azext_acr_replication.images.catalog import progress_text
+    return [OrderedDict([
+        ('REGION', region['region'] + (' (home)' if region['state'] == 'home' else '')),
+        ('REPLICA', region.get('replicaStatus') or ' '),
+        ('STATE', region['state']),
+        ('REPOSITORIES', _count(region['repositories'])),
+        ('TAGS', _count(region['tags'])),
+        ('MISSING', _count(region['missing'], 'repos')),
+        ('EXTRA', _count(region['extra'], 'repos')),
+        ('SKEWED', _count(region['skewed'])),
+        ('PROGRESS', progress_text(region['progress']) or ' '),
+    ]) for region in result['regions']]
+
+
 def status_table(result):
-    """`status`: a row per replica; with --image, a row per replica and image."""
+    """`status`: a row per replica; with --image, a row per replica and image; with --repository, a row per tag
+    not alike everywhere; with --all-repositories, a row per region."""
+    if isinstance(result, dict) and 'repositories' in result:
+        return repository_rows(result)
+    if isinstance(result, dict) and 'homeRegion' in result:
+        return catalog_rows(result)
     if isinstance(result, dict) and 'images' in result:
         return [OrderedDict([
             ('IMAGE', image['image']),

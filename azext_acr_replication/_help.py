@@ -139,12 +139,12 @@ examples:
 
 helps['acr replication status'] = """
 type: command
-short-summary: Show how each replica is doing, and whether an image has reached every region yet.
+short-summary: Show how each replica is doing, and whether an image, a repository or the whole registry has reached every region yet.
 long-summary: >
-    Without --image: one row per replica (home included) with its provisioning state, its status
-    (Syncing, Ready) and for how long it has had it, global endpoint routing, and its regional
-    endpoint. ARM only. With --wait: first waits until every replica is Ready (data synced), like
-    `wait --ready` for each; a Failed replica or --timeout ends it with exit code 1.
+    Without --image, --repository or --all-repositories: one row per replica (home included) with its
+    provisioning state, its status (Syncing, Ready) and for how long it has had it, global endpoint
+    routing, and its regional endpoint. ARM only. With --wait: first waits until every replica is Ready
+    (data synced), like `wait --ready` for each; a Failed replica or --timeout ends it with exit code 1.
     With --image: asks every replica through its regional endpoint (<registry>.<region>.geo.azurecr.io)
     whether it holds each image and which digest a tag resolves to there; all regions at once. Needs
     regional endpoints on the registry (az acr update -n myregistry --regional-endpoints enabled) and
@@ -161,6 +161,37 @@ long-summary: >
     saying every region has it). It ends early with exit code 1 when every region still without it is
     in a state waiting will not change (replica Failed or Canceled, a firewall's 403, no pull
     permission), saying what to do; --timeout then exits 1 naming the regions still without it.
+    With --repository: reads every tag of each repository in every replica (ACR's tag listing,
+    /acr/v1/REPO/_tags, paged; tag name, digest and time in one call) and compares them: JSON
+    {registry, complete, repositories: [{repository, tags: {tag: {region: digest}}, inEveryRegion,
+    missing: [{tag, regions}], skew: [{tag, digests: {region: digest}}], changedWhileReading, regions}]};
+    the table has a row per tag and region that is not like the others (TAG, REGION, STATE, DIGEST) and a
+    summary row per repository. Exit code 0 when every tag is in every region with one digest, 1
+    otherwise, 3 when the repository is in no region. --wait follows the registry as with --image.
+    With --all-repositories: reads the whole catalog of every region (/acr/v1/_catalog, paged) and
+    compares each region with the home region, repository by repository as the catalogs stream in:
+    per region the repositories and tags present, missing, extra (deleted at home, still there) and
+    with another digest, a few of the repositories that differ and, for every replica, its progress
+    (tagsPresent of tagsAtHome, percent). A progress line shows on stderr while it reads. With --wait it
+    reads again (pausing as long as a read takes, 2 s to 1 min) until every region matches the home
+    region, and gives each region still catching up a rate and an estimate of the time left (also
+    logged with --verbose after each read). Exit code 0 when every region holds what the home region
+    holds, 1 otherwise. Regions are read in parallel (4 listings at once per region, 32 in all), a
+    region that cannot be read is reported for itself while the others are compared, and 429s are
+    waited out as Retry-After says.
+    The listings need, for the signed-in identity, AcrPull on the registry, or on registries with ABAC
+    repository permissions 'Container Registry Repository Reader' (tags) and 'Container Registry
+    Repository Catalog Lister' (the catalog); a refusal says which in one line.
+    On purpose: untagged manifests (per-platform manifests of a multi-arch image, images whose tag
+    moved on) are not compared, since they have no tag to pull by: check one by digest with --image
+    REPO@sha256:.... Tags pushed, moved or deleted while the command reads would make regions read a
+    moment apart disagree: the comparison is of the registry as it was when the reading began, by the
+    registry's clock; a tag whose lastUpdateTime in some region is later was changed meanwhile and is
+    listed under changedWhileReading instead of being judged (a tag deleted meanwhile cannot be told
+    apart: it shows as missing until the next read). --repository --wait judges every tag, those pushed
+    meanwhile too, and returns when the regions agree on all of them (so a tag pushed just before the
+    command is always waited for); --all-repositories --wait sets them aside at each read, as a busy
+    registry is never still.
 examples:
   - name: Show every replica, its status and for how long, and its regional endpoint.
     text: az acr replication status -r myregistry -o table
@@ -172,4 +203,12 @@ examples:
     text: az acr replication status -r myregistry --image app:$TAG --wait --timeout 900
   - name: Check several images, one of them by digest; print only the regions that lack something.
     text: az acr replication status -r myregistry --image app:1.4.2 worker@sha256:0a1b...e9f0 --query "images[].regions[?state!='present'].region" -o tsv
+  - name: Is every tag of these repositories in every region, with the same digest?
+    text: az acr replication status -r myregistry --repository app team/api -o table
+  - name: Print the tags missing somewhere in a repository, and where.
+    text: az acr replication status -r myregistry --repository app --query "repositories[0].missing" -o json
+  - name: What does each region hold compared with the home region (after an incident, say)?
+    text: az acr replication status -r myregistry --all-repositories -o table
+  - name: How far has a new replica got? Follow it, with a rate and the time left, for at most a day.
+    text: az acr replication status -r myregistry --all-repositories --wait --timeout 86400 --verbose -o table
 """

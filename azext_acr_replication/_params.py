@@ -16,7 +16,8 @@ from azure.cli.core.commands.parameters import (get_enum_type, get_three_state_f
 
 from azext_acr_replication._validators import (validate_images, validate_locations, validate_registry_name,
                                                validate_sync_source,
-                                               validate_replication_name, validate_status_wait, validate_tags,
+                                               validate_replication_name, validate_repositories,
+                                               validate_status_wait, validate_tags,
                                                validate_timeout, validate_wait_condition)
 
 ROUTING_HELP = ("Allow routing to this replica via the registry's global endpoint. If disabled, requests to the "
@@ -141,10 +142,19 @@ def load_arguments(self, _):
         c.argument('image', options_list=['--image'], nargs='+', validator=validate_images,
                    help='One or more images to look for in every replica, as REPO:TAG or REPO@sha256:DIGEST '
                         '(space- or comma-separated). Needs regional endpoints on the registry.')
+        c.argument('repository', options_list=['--repository'], nargs='+', validator=validate_repositories,
+                   help='One or more repositories (space- or comma-separated): every tag of each, compared in every '
+                        'replica (tag -> digest per region). Needs regional endpoints on the registry.')
+        c.argument('all_repositories', options_list=['--all-repositories'], action='store_true',
+                   help="Every region's whole catalog compared with the home region's: repositories and tags "
+                        'present, missing, extra and with another digest, and how far a Syncing replica has got. '
+                        'Needs regional endpoints on the registry.')
         c.argument('wait', action='store_true',
                    help='With --image: poll until every replica has every image with one digest, following '
-                        'replicas being created and ones created meanwhile. Without --image: until every replica '
-                        'is Ready (data synced), like `wait --ready` for each.')
+                        'replicas being created and ones created meanwhile. With --repository: until every region '
+                        'holds every tag with one digest. With --all-repositories: read again until every region '
+                        'matches the home region, with a rate and the time left for each one catching up. Without '
+                        'them: until every replica is Ready (data synced), like `wait --ready` for each.')
         c.argument('timeout', type=int, validator=validate_status_wait,
                    help='With --wait (required): seconds the whole command may take before giving up with exit '
                         'code 1 (the result so far is printed). Default: 3600.')

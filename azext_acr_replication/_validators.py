@@ -144,6 +144,36 @@ def validate_images(cmd, namespace):
     namespace.image = images
 
 
+def validate_repositories(cmd, namespace):
+    """--repository values (space- or comma-separated, optionally with the login server) become names; --image,
+    --repository and --all-repositories exclude each other. Usage errors before any call."""
+    from azext_acr_replication.images.refs import parse_repository
+    given = [option for option, dest in (('--image', 'image'), ('--repository', 'repository'),
+                                         ('--all-repositories', 'all_repositories')) if getattr(namespace, dest, None)]
+    if len(given) > 1:
+        raise ArgumentError(f"{' and '.join(given)} ask different questions: give one of --image, --repository and "
+                            "--all-repositories.")
+    values = getattr(namespace, 'repository', None)
+    if not values:
+        return
+    registry = _registry_name(cmd, namespace.registry_name) if namespace.registry_name else None
+    login_server = f'{registry}{_login_server_suffix(cmd)}' if registry else None
+    names = []
+    for value in values:
+        for part in value.split(','):
+            if not part.strip():
+                continue
+            try:
+                name = parse_repository(part, login_server)
+            except ValueError as error:
+                raise ArgumentError(f'--repository {error}') from None
+            if name not in names:
+                names.append(name)
+    if not names:
+        raise ArgumentError("--repository needs a repository name, e.g. 'app' or 'team/api'.")
+    namespace.repository = names
+
+
 def typed_options(cmd, dest):
     """The options of argument `dest` the user typed (e.g. ['-g']), as opposed to a value azure-cli filled
     in from `az configure --defaults` (group=, acr=, location=), which sets the namespace the same way.

@@ -239,10 +239,10 @@ def _refuse_home_replica(lookup, client, ref, replication_name):
 
 
 # --- status ---------------------------------------------------------------------------------------
-def acr_replication_status(cmd, client, registry_name, resource_group_name=None, image=None, wait=False,
-                           timeout=None):
+def acr_replication_status(cmd, client, registry_name, resource_group_name=None, image=None, repository=None,
+                           all_repositories=False, wait=False, timeout=None):
     """An incomplete answer is printed all the same (scripts parse it), then the command exits 1 (3: an image
-    in no region) with one error line."""
+    or repository in no region) with one error line."""
     from azext_acr_replication._client_factory import bind_deadline
     from azext_acr_replication.arm.deadline import Deadline
     from azext_acr_replication.arm.errors import exit_after_output
@@ -269,6 +269,15 @@ def acr_replication_status(cmd, client, registry_name, resource_group_name=None,
         result, failure = check_images(cmd, registry, replicas, image, wait, deadline.seconds, _progress(cmd),
                                        arm=ArmView(registry, get_registry, list_replicas, get_replica),
                                        started=deadline.started)
+    elif repository:
+        from azext_acr_replication.images.check import ArmView, check_repositories
+        result, failure = check_repositories(cmd, registry, replicas, repository, wait, deadline.seconds,
+                                             _progress(cmd), arm=ArmView(registry, get_registry, list_replicas,
+                                                                         get_replica), started=deadline.started)
+    elif all_repositories:
+        from azext_acr_replication.images.check import check_all_repositories
+        result, failure = check_all_repositories(cmd, registry, replicas, get_registry, list_replicas, wait,
+                                                 deadline, _progress(cmd))
     elif wait:
         progress = _progress(cmd)
         try:

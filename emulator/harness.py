@@ -83,6 +83,12 @@ class RunningEmulator:
     def push(self, registry, repository, tag, digest=None, first_region=None, lag_seconds=None, media_type=None):
         return self.emulator.push(registry, repository, tag, digest, first_region, lag_seconds, media_type)
 
+    def delete_tag(self, registry, repository, tag, first_region=None, lag_seconds=None):
+        return self.emulator.delete_tag(registry, repository, tag, first_region, lag_seconds)
+
+    def seed(self, registry, repositories, tags, age_seconds=60, repository_prefix="repo", tag_prefix="v"):
+        return self.emulator.seed(registry, repositories, tags, age_seconds, repository_prefix, tag_prefix)
+
     def dataplane_requests(self):
         return self.emulator.dataplane_requests()
 

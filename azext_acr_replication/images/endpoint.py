@@ -1,19 +1,26 @@
 # --------------------------------------------------------------------------------------------
 # Copyright (c) acr-replication authors. Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
-"""Ask one registry login server (a replica's regional endpoint) whether it holds a manifest.
+"""Ask one registry login server (a replica's regional endpoint) whether it holds a manifest, and what it
+lists: its repositories and each repository's tags.
 
 The registry's documented OAuth2 flow on azure-core's pipeline: GET /v2/ -> 401 with a Bearer
 challenge (realm, service) -> POST /oauth2/exchange with the AAD token of the az login identity ->
-refresh token -> POST /oauth2/token for `repository:REPO:pull` -> access token -> HEAD
-/v2/REPO/manifests/REF -> Docker-Content-Digest.
+refresh token -> POST /oauth2/token for scopes (`repository:REPO:pull` for a manifest HEAD,
+`registry:catalog:*` for /acr/v1/_catalog, `repository:REPO:metadata_read` for /acr/v1/REPO/_tags) ->
+access token -> HEAD /v2/REPO/manifests/REF -> Docker-Content-Digest, or GET a listing page by page,
+following `Link` on the same host until there is none.
 
-Tokens are kept (the AAD token for every endpoint, a refresh token per endpoint, an access token per
-endpoint and repository) and renewed shortly before they expire (their `exp` claim; the AAD token's expiry
+Tokens are kept (the AAD token for every endpoint, a refresh token per endpoint, access tokens per
+endpoint and scope) and renewed shortly before they expire (their `exp` claim; the AAD token's expiry
 from az) or when the registry answers 401, so a second image or a second poll costs one HEAD and a wait of
-any length outlives them all. Throttled token requests (429) are retried with backoff, Retry-After
-honoured. The token service answers 200 even for an identity that may not pull, with fewer actions than
-asked: the access token's `access` claim (read without checking the signature) tells that case apart.
+any length outlives them all. The scopes a command will need are announced up front (want()), and one
+token request asks for up to SCOPES_PER_TOKEN of them (the form's `scope` field repeated, as the token
+spec allows); what the token does not grant is asked for alone, and when alone it is granted the endpoint
+asks one scope per request from then on. Throttled token requests (429) are retried with backoff,
+Retry-After honoured. The token service answers 200 even for an identity that may not pull, with fewer
+actions than asked: the access token's `access` claim (read without checking the signature) tells that case
+apart, and the answer names the role the identity needs (roleAssignmentMode decides which).
 No token is ever logged or put in an error message (azure-core's HttpLoggingPolicy redacts Authorization
 and logs no bodies).
 """
@@ -25,6 +32,7 @@ import threading
 import time
 
 from azext_acr_replication.arm.errors import ReplicationError, describe, retry_after_seconds
+from azext_acr_replication.images.listing import Tags, next_page, parse_http_date
 
 MANIFEST_TYPES = ', '.join([
     'application/vnd.oci.image.index.v1+json',
@@ -37,8 +45,28 @@ CONNECT_TIMEOUT = 4   # seconds to open a connection to an endpoint
 READ_TIMEOUT = 8      # seconds to wait for an answer
 TOKEN_RETRIES = 6     # a throttled token request is retried this often (0.5 s backoff doubling to 4 s: ~15 s)
 RETRY_AFTER_CAP = 10  # a longer Retry-After is not slept through here but handed to the caller (retry_after)
+SCOPES_PER_TOKEN = 32  # scopes asked for in one token request: the access claim (and the header) stays a few KB
+PAGE_SIZE = 1000       # items asked for per listing page (az acr sends 100; ACR documents no maximum)
+LONG_RETRY_AFTER = 60  # a listing throttled with a Retry-After above RETRY_AFTER_CAP is waited out up to this
+LONG_RETRIES = 2       # ... this many times
 DENIED = ("{identity} may not pull {repository} in {registry}: needs AcrPull, or 'Container Registry Repository "
           "Reader' on registries with ABAC repository permissions")
+LEGACY, ABAC = 'LegacyRegistryPermissions', 'AbacRepositoryPermissions'
+ABAC_NOTE = "(the registry uses ABAC repository permissions, where AcrPull is not honoured)"
+# what an identity needs, per role assignment mode (None: not known), for: pull, tags, catalog
+ROLES = {
+    'pull': {ABAC: f"needs 'Container Registry Repository Reader' {ABAC_NOTE}"},
+    'metadata_read': {LEGACY: "needs AcrPull on the registry",
+                      ABAC: f"needs 'Container Registry Repository Reader' on the registry or the repository "
+                            f"{ABAC_NOTE}",
+                      None: "needs AcrPull, or 'Container Registry Repository Reader' on registries with ABAC "
+                            "repository permissions"},
+    'catalog': {LEGACY: "needs AcrPull on the registry",
+                ABAC: f"needs 'Container Registry Repository Catalog Lister' on the registry {ABAC_NOTE}",
+                None: "needs AcrPull, or 'Container Registry Repository Catalog Lister' on registries with ABAC "
+                      "repository permissions"},
+}
+CATALOG_SCOPE = 'registry:catalog:*'
 _CHALLENGE_FIELD = re.compile(r'(\w+)="([^"]*)"')
 
 
@@ -70,18 +98,36 @@ def jwt_claims(token):
     return claims if isinstance(claims, dict) else {}
 
 
-def granted_actions(access_token, repository):
-    """The actions an ACR access token grants on repository (its `access` claim, keys in either case, as
-    ACR and its docs differ), or None when the token does not say."""
+def granted_actions(access_token, name, kind='repository'):
+    """The actions an ACR access token grants on a repository (or kind 'registry', name 'catalog'), from its
+    `access` claim, keys in either case as ACR and its docs differ; None when the token does not say."""
     access = jwt_claims(access_token).get('access')
     if not isinstance(access, list):
         return None
     actions = set()
     for entry in access:
         fields = {str(k).lower(): v for k, v in entry.items()} if isinstance(entry, dict) else {}
-        if fields.get('type') == 'repository' and fields.get('name') == repository:
+        if fields.get('type') == kind and fields.get('name') == name:
             actions.update(fields.get('actions') or [])
     return actions
+
+
+def repository_scope(repository, action):
+    return f'repository:{repository}:{action}'
+
+
+def split_scope(scope):
+    """('repository', 'team/app', ['pull']) from 'repository:team/app:pull'."""
+    kind, _, rest = scope.partition(':')
+    name, _, actions = rest.rpartition(':')
+    return kind, name, actions.split(',')
+
+
+def covers(access_token, scope):
+    """Whether the token grants every action of scope (a token that does not say is taken at its word)."""
+    kind, name, actions = split_scope(scope)
+    granted = granted_actions(access_token, name, kind)
+    return granted is None or '*' in granted or set(actions) <= granted
 
 
 class Token:  # pylint: disable=too-few-public-methods
@@ -165,21 +211,44 @@ def build_pipeline(host, user_agent=None, connection_verify=True):
 class EndpointClient:  # pylint: disable=too-many-instance-attributes,too-few-public-methods
     """One login server, e.g. myreg.eastus.geo.azurecr.io. Thread-safe; tokens are kept and renewed."""
 
-    def __init__(self, host, aad_token, pipeline=None, *, identity=None, registry=None, clock=time.time):
+    def __init__(self, host, aad_token, pipeline=None, *, identity=None, registry=None, role_mode=None,
+                 clock=time.time, sleep=time.sleep):
         """aad_token(renew=False) -> (token, tenant) of the az login identity (an AadToken); identity and
-        registry name who may not pull where, when that is the answer."""
+        registry name who may not do what where, and role_mode (the registry's roleAssignmentMode) which role
+        that needs, when that is the answer."""
         self.host = host
         self._aad_token = aad_token
         self._pipeline = pipeline or build_pipeline(host)
         self._identity = identity or 'The signed-in identity'
         self._registry = registry
+        self._role_mode = role_mode
         self._clock = clock
+        self._sleep = sleep
         self._lock = threading.Lock()
         self._service = None
         self._realm = None
         self._refresh = None  # Token
         self._anonymous = False
-        self._access = {}  # repository -> Token
+        self._access = {}  # scope -> Token (one token may serve several scopes)
+        self._wanted = {}  # scopes the command will need, in order (a dict as an ordered set)
+        self._refused = {}  # scope -> the DataPlaneError saying the identity may not
+        self._multi_scope = True  # False once the service granted alone a scope it left out of a combined ask
+        self.token_requests = 0
+
+    def forget(self, scopes):
+        """Scopes no longer needed here (a read that streams through a registry's repositories): their tokens
+        and wants are dropped, so what the client keeps is bounded by the repositories in flight."""
+        with self._lock:
+            for scope in scopes:
+                self._wanted.pop(scope, None)
+                self._access.pop(scope, None)
+
+    def want(self, scopes):
+        """Scopes the command will need here: the next token request asks for them too (SCOPES_PER_TOKEN at
+        a time), so many repositories cost one token request, not one each."""
+        with self._lock:
+            for scope in scopes:
+                self._wanted.setdefault(scope, None)
 
     # --- transport ---------------------------------------------------------------------------------
     def _send(self, method, path_or_url, headers=None, form=None, **options):
@@ -231,62 +300,191 @@ class EndpointClient:  # pylint: disable=too-many-instance-attributes,too-few-pu
             raise _unexpected(self.host, 'POST /oauth2/exchange', response)
         self._refresh = Token(response.json().get('refresh_token'), self._clock())
 
-    def _request_access_token(self, repository):
-        form = {'grant_type': 'refresh_token', 'service': self._service,
-                'scope': f'repository:{repository}:pull', 'refresh_token': self._refresh.value}
+    def _request_access_token(self, scopes):
+        # a list value: the form carries `scope` once per scope
+        form = {'grant_type': 'refresh_token', 'service': self._service, 'scope': list(scopes),
+                'refresh_token': self._refresh.value}
+        self.token_requests += 1
         return self._post_token_service('/oauth2/token', form)
 
-    def _new_access_token(self, repository):
+    def _new_access_token(self, scopes):
         if self._refresh is None or not self._refresh.fresh(self._clock()):
             self._exchange()
-        response = self._request_access_token(repository)
+        response = self._request_access_token(scopes)
         if response.status_code == 401:  # the refresh token expired or was revoked: exchange again, once
             self._exchange()
-            response = self._request_access_token(repository)
+            response = self._request_access_token(scopes)
         if response.status_code == 401:
             raise DataPlaneError('unauthorized', f"{self.host} did not accept the sign-in; run 'az login'")
         if response.status_code == 403:
-            raise DataPlaneError('forbidden', f'{self.host} refused to read {repository} (403): the signed-in '
+            what = ', '.join(split_scope(scope)[1] for scope in scopes)
+            raise DataPlaneError('forbidden', f'{self.host} refused to read {what} (403): the signed-in '
                                  "identity needs the AcrPull role (or a role with 'pull') on the registry")
         if response.status_code != 200:
             raise _unexpected(self.host, 'POST /oauth2/token', response)
-        token = Token(response.json().get('access_token'), self._clock())
-        granted = granted_actions(token.value, repository)
-        if granted is not None and not granted & {'pull', '*'}:
-            raise DataPlaneError('denied', DENIED.format(identity=self._identity, repository=repository,
-                                                         registry=self._registry or self._service))
-        return token
+        return Token(response.json().get('access_token'), self._clock())
 
-    def _authorization(self, repository, renew=False):
+    def denial(self, scope):
+        """The one line saying the identity may not use scope here, and which role it needs."""
+        kind, name, actions = split_scope(scope)
+        registry = self._registry or self._service
+        if kind == 'registry':
+            need = 'catalog'
+            what = f'may not list the repositories of {registry}'
+        elif 'pull' in actions:
+            if self._role_mode != ABAC:
+                return DataPlaneError('denied', DENIED.format(identity=self._identity, repository=name,
+                                                              registry=registry))
+            need, what = 'pull', f'may not pull {name} in {registry}'
+        else:
+            need, what = 'metadata_read', f'may not read the tags of {name} in {registry}'
+        roles = ROLES[need]
+        return DataPlaneError('denied', f'{self._identity} {what}: {roles.get(self._role_mode, roles.get(None))}')
+
+    def _fresh(self, scope, now):
+        token = self._access.get(scope)
+        return token is not None and token.fresh(now)
+
+    def _fetch(self, scope):
+        """A token for scope, asking for the other wanted scopes that need one in the same request; records
+        what the identity may not use (denial()), asking once more alone for what a combined answer left out."""
+        now = self._clock()
+        batch = [scope]
+        if self._multi_scope:
+            batch += [s for s in self._wanted if s != scope and s not in self._refused and
+                      not self._fresh(s, now)][:SCOPES_PER_TOKEN - 1]
+        token = self._new_access_token(batch)
+        left_out = []
+        for asked in batch:
+            if covers(token.value, asked):
+                self._access[asked] = token
+            else:
+                left_out.append(asked)
+        for asked in left_out:
+            if len(batch) > 1:
+                alone = self._new_access_token([asked])
+                if covers(alone.value, asked):
+                    self._access[asked] = alone
+                    self._multi_scope = False  # the service reads one scope per request: ask so from now on
+                    continue
+            self._refused[asked] = self.denial(asked)
+
+    def _authorization(self, scope, renew=False):
         with self._lock:
             if self._realm is None and not self._anonymous:
                 self._discover()
             if self._anonymous:
                 return {}
-            token = self._access.get(repository)
-            if renew or token is None or not token.fresh(self._clock()):
-                token = self._access[repository] = self._new_access_token(repository)
-            return {'Authorization': 'Bearer ' + token.value}
+            if scope in self._refused:
+                raise self._refused[scope]
+            if renew or not self._fresh(scope, self._clock()):
+                self._fetch(scope)
+                if scope in self._refused:
+                    raise self._refused[scope]
+            return {'Authorization': 'Bearer ' + self._access[scope].value}
+
+    def _authorized_send(self, method, path, scope, headers=None):
+        """Send with an access token for scope; a 401 renews it once (expired or revoked). An anonymous-pull
+        registry that asks for a token after all (a listing) gets the token flow."""
+        response = None
+        for renew in (False, True):
+            sent = dict(headers or {})
+            sent.update(self._authorization(scope, renew=renew))
+            response = self._send(method, path, headers=sent)
+            if response.status_code != 401:
+                return response
+            if self._anonymous:
+                challenge = parse_challenge(response.headers.get('WWW-Authenticate'))
+                if 'realm' not in challenge:
+                    return response
+                with self._lock:
+                    self._anonymous = False
+                    self._realm, self._service = challenge['realm'], challenge.get('service') or self.host
+        return response
 
     # --- manifests -----------------------------------------------------------------------------------
     def manifest_digest(self, repository, reference):
         """The digest the endpoint resolves repository:reference to, or None when it does not have it."""
         path = f'/v2/{repository}/manifests/{reference}'
-        for renew in (False, True):
+        scope = repository_scope(repository, 'pull')
+        response = self._authorized_send('HEAD', path, scope, {'Accept': MANIFEST_TYPES})
+        if response.status_code == 200:
             headers = {'Accept': MANIFEST_TYPES}
-            headers.update(self._authorization(repository, renew=renew))
-            response = self._send('HEAD', path, headers=headers)
-            if response.status_code == 401 and not renew:
-                continue  # the access token expired or was revoked: get a new one once
-            if response.status_code == 200:
-                return self._digest(response, path, headers, reference)
-            if response.status_code == 404:
-                return None
+            headers.update(self._authorization(scope))
+            return self._digest(response, path, headers, reference)
+        if response.status_code == 404:
+            return None
+        if response.status_code == 429:
+            raise DataPlaneError('throttled', f'{self.host} is throttling requests (429)',
+                                 retry_after=retry_after_seconds(response.headers))
+        if response.status_code == 401:
+            raise DataPlaneError('unauthorized', f"{self.host} did not accept the access token; run 'az login'")
+        raise _unexpected(self.host, 'HEAD manifest', response)
+
+    # --- listings ------------------------------------------------------------------------------------
+    def _listing_page(self, path, scope):
+        """One page of a listing; a Retry-After longer than the pipeline waits out itself is waited here,
+        within bounds; a 401 with a token for the scope is the registry refusing the identity."""
+        for attempt in range(LONG_RETRIES + 1):
+            response = self._authorized_send('GET', path, scope, {'Accept': 'application/json'})
             if response.status_code == 429:
-                raise DataPlaneError('throttled', f'{self.host} is throttling requests (429)',
-                                     retry_after=retry_after_seconds(response.headers))
-            raise _unexpected(self.host, 'HEAD manifest', response)
-        raise DataPlaneError('unauthorized', f"{self.host} did not accept the access token; run 'az login'")
+                wait = retry_after_seconds(response.headers)
+                if attempt < LONG_RETRIES and wait is not None and RETRY_AFTER_CAP < wait <= LONG_RETRY_AFTER:
+                    self._sleep(wait)
+                    continue
+                raise DataPlaneError('throttled', f'{self.host} is throttling requests (429)', retry_after=wait)
+            if response.status_code == 401:
+                raise self.denial(scope)
+            return response
+        raise DataPlaneError('throttled', f'{self.host} is throttling requests (429)')  # not reached
+
+    def pages(self, path, item_key, scope, page_size=PAGE_SIZE):
+        """Yield (items, the registry's Date as epoch seconds) page by page, following Link on this host until
+        a page has none (a short page is not the end). Raises KeyError(path) when the registry answers 404
+        (no such repository here)."""
+        url = f'{path}?n={page_size}'
+        seen = {url}
+        while url:
+            response = self._listing_page(url, scope)
+            if response.status_code == 404:
+                raise KeyError(path)
+            if response.status_code != 200:
+                raise _unexpected(self.host, f'GET {path}', response)
+            try:
+                items = response.json().get(item_key) or []
+            except (ValueError, AttributeError):
+                raise _unexpected(self.host, f'GET {path} (not JSON)', response) from None
+            yield items, parse_http_date(response.headers.get('Date'))
+            url = next_page(response.headers.get('Link'))
+            if url in seen:
+                raise DataPlaneError('error', f'{self.host} sent the same next page twice ({url})')
+            seen.add(url)
+
+    def catalog(self, page_size=PAGE_SIZE):
+        """Yield (repository names, the registry's Date) per page of /acr/v1/_catalog, checked to be in
+        lexical order (what lets regions be compared as they stream)."""
+        previous = None
+        for names, date in self.pages('/acr/v1/_catalog', 'repositories', CATALOG_SCOPE, page_size):
+            for name in names:
+                if previous is not None and name <= previous:
+                    raise DataPlaneError('error', f'{self.host} listed repositories out of lexical order '
+                                                  f'({previous!r} before {name!r})')
+                previous = name
+            yield names, date
+
+    def tags(self, repository, page_size=PAGE_SIZE):
+        """Every tag of repository here (listing.Tags: name -> digest and lastUpdateTime), or None when this
+        endpoint does not hold the repository."""
+        found = Tags()
+        try:
+            for items, date in self.pages(f'/acr/v1/{repository}/_tags', 'tags',
+                                          repository_scope(repository, 'metadata_read'), page_size):
+                if found.read_at is None:
+                    found.read_at = date
+                found.add(items)
+        except KeyError:
+            return None
+        return found
 
     def _digest(self, response, path, headers, reference):
         """Docker-Content-Digest; without it, a digest reference is confirmed by the 200 itself, and for a tag
@@ -306,20 +504,24 @@ class Endpoints:  # pylint: disable=too-few-public-methods
     """One EndpointClient per login server, made on first use and shared by every check of it (thread-safe),
     all with the same AAD token, identity and TLS settings."""
 
-    def __init__(self, aad_token, identity=None, registry=None, user_agent=None, connection_verify=True):
-        self._settings = (aad_token, identity, registry)
+    def __init__(self, aad_token, identity=None, registry=None, user_agent=None, connection_verify=True, *,
+                 role_mode=None, scopes=()):
+        """scopes: what every endpoint will be asked for (want()), so that one token request covers them."""
+        self._settings = (aad_token, identity, registry, role_mode)
         self._user_agent = user_agent
         self._verify = connection_verify
+        self._scopes = list(scopes)
         self._lock = threading.Lock()
         self._clients = {}
 
     def client(self, host):
         with self._lock:
             if host not in self._clients:
-                aad_token, identity, registry = self._settings
-                self._clients[host] = EndpointClient(host, aad_token, build_pipeline(host, self._user_agent,
-                                                                                     self._verify),
-                                                     identity=identity, registry=registry)
+                aad_token, identity, registry, role_mode = self._settings
+                client = EndpointClient(host, aad_token, build_pipeline(host, self._user_agent, self._verify),
+                                        identity=identity, registry=registry, role_mode=role_mode)
+                client.want(self._scopes)
+                self._clients[host] = client
             return self._clients[host]
 
 

@@ -77,3 +77,21 @@ def parse_image(text, login_server=None):
         raise ValueError(f"'{text}': a repository is lowercase letters and digits, separated by '.', '_', '-' or "
                          "'/', e.g. 'team/app'.")
     return ImageRef(repository, reference, tag or None)
+
+
+def parse_repository(text, login_server=None):
+    """'team/app' from 'team/app' or '<login server>/team/app'. Raises ValueError with a sentence that says
+    what is wrong (a tag or digest given: --image checks one image)."""
+    value = text.strip()
+    first, _, rest = value.partition('/')
+    if login_server and rest and _own_login_server(first, login_server):
+        value = rest
+    elif rest and ('.' in first or ':' in first or first == 'localhost'):  # a registry host, as docker reads it
+        raise ValueError(f"'{text}' names another registry; give the repository in this registry, e.g. 'app'.")
+    if '@' in value or ':' in value:
+        raise ValueError(f"'{text}' names an image; --repository takes a repository name without tag or digest "
+                         f"(e.g. '{value.split('@')[0].split(':')[0]}'; --image checks one image).")
+    if not REPOSITORY.match(value):
+        raise ValueError(f"'{text}': a repository is lowercase letters and digits, separated by '.', '_', '-' or "
+                         "'/', e.g. 'team/app'.")
+    return value

@@ -69,7 +69,7 @@ def verdict(registry_name, board, result, stuck=False, timed_out_after=None):
                 "repository and tag (or push the image first).", 3)
     if stuck:
         return (f"Not in every region, and waiting will not change that: {problem_line(result)}. "
-                f"{_what_to_do(registry_name, board)}.", 1)
+                f"{what_to_do(registry_name, board)}.", 1)
     prefix = f'Timed out after {int(timed_out_after)} s. ' if timed_out_after is not None else ''
     return f"{prefix}Not in every region yet: {problem_line(result)}.", 1
 
@@ -78,7 +78,7 @@ FIREWALL_HINT = ("the registry refuses this network (403): run from a network it
                  "one with 'az acr network-rule add'")
 
 
-def _what_to_do(registry_name, board):
+def what_to_do(registry_name, board):
     """'japaneast: recreate the replica with ...; eastus, uksouth: <what the registry said>' for a stuck wait."""
     failed, said = [], {}
     for target in board.current():

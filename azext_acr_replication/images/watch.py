@@ -73,14 +73,15 @@ class Target:
         return None
 
 
-class Observation:
-    def __init__(self, state, digest=None, detail=None, retry_after=None, terminal=False, kind=None):
+class Observation:  # pylint: disable=too-many-instance-attributes
+    def __init__(self, state, digest=None, detail=None, retry_after=None, terminal=False, kind=None, listing=None):
         self.state = state
         self.digest = digest
         self.detail = detail
         self.retry_after = retry_after
         self.terminal = terminal  # waiting will not change it
         self.kind = kind  # a DataPlaneError's kind
+        self.listing = listing  # what a repository's check read (listing.Tags)
 
 
 class Board:
@@ -191,8 +192,10 @@ class Watch:  # pylint: disable=too-many-instance-attributes
     [(name, location, provisioning state)], home included; endpoints() -> {region: host}, read afresh."""
 
     def __init__(self, targets, images, check, wait=False, timeout=3600, clock=None, answer_bound=ANSWER_BOUND,
-                 on_progress=None, arm=None, relist_every=RELIST_EVERY):
-        self.board = Board(targets, images)
+                 on_progress=None, arm=None, relist_every=RELIST_EVERY, board_class=None):
+        """check(target, image) -> a digest, None (not there), or an Observation; board_class: a Board that
+        judges such observations its own way (repositories.py)."""
+        self.board = (board_class or Board)(targets, images)
         self.images, self.check = images, check
         self.wait, self.timeout = wait, timeout
         self.clock = clock or Clock()
@@ -220,6 +223,8 @@ class Watch:  # pylint: disable=too-many-instance-attributes
         from azext_acr_replication.images.endpoint import DataPlaneError
         try:
             digest = self.check(target, image)
+            if isinstance(digest, Observation):
+                return digest
         except DataPlaneError as error:
             return Observation(UNREACHABLE if error.kind == 'unreachable' else ERROR, detail=str(error),
                                retry_after=error.retry_after, terminal=error.kind in TERMINAL_KINDS,

@@ -80,6 +80,13 @@ class Handler(JsonHandler):
             return self._send(200, self.emu.push(payload["registry"], payload["repository"], payload["tag"],
                                                  payload.get("digest"), payload.get("first_region"),
                                                  payload.get("lag_seconds"), payload.get("media_type")))
+        if action == "delete_tag" and method == "POST":
+            return self._send(200, self.emu.delete_tag(payload["registry"], payload["repository"], payload["tag"],
+                                                       payload.get("first_region"), payload.get("lag_seconds")))
+        if action == "seed" and method == "POST":
+            names = {k: payload[k] for k in ("age_seconds", "repository_prefix", "tag_prefix") if k in payload}
+            return self._send(200, self.emu.seed(payload["registry"], payload["repositories"], payload["tags"],
+                                                 **names))
         if action == "leaks" and method == "GET":
             return self._send(200, {"value": self.emu.leaks()})
         if action == "tokens" and method == "GET":

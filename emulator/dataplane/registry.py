@@ -1,9 +1,13 @@
 """The registry data plane: <registry>.azurecr.io and <registry>.<region>.geo.azurecr.io as ACR answers
-them (the OAuth2 challenge flow and the manifest API), inside a tunnel the proxy (proxy.py) opened.
+them (the OAuth2 challenge flow, the manifest API, and ACR's listings /acr/v1/_catalog and
+/acr/v1/{repository}/_tags), inside a tunnel the proxy (proxy.py) opened.
 
 As strict as the service: tokens expire (refresh and access tokens separately), the token service grants
 only the actions the identity has (and still answers 200), is rate limited per registry, and a manifest is
-served only to a client whose Accept list names its media type.
+served only to a client whose Accept list names its media type. The catalog needs `registry:catalog:*` and
+tags `repository:<repo>:metadata_read` (pull is not enough): a token without them gets 401 UNAUTHORIZED with
+a challenge naming the scope. Listings page with n and last, lexically, and a relative Link (the repository
+percent-encoded, as ACR writes it) while more follow.
 """
 import re
 import time
@@ -14,7 +18,11 @@ from ..state.arm import CLIENT_ID
 from ..state.knobs import error_for
 from ..state.tokens import grant
 
-MANIFEST = re.compile(r"^/v2/(?P<repo>[a-z0-9]+(?:[._/-][a-z0-9]+)*)/manifests/(?P<ref>[^/]+)$")
+_REPO = r"(?P<repo>[a-z0-9]+(?:[._/-][a-z0-9]+)*)"
+MANIFEST = re.compile(r"^/v2/" + _REPO + r"/manifests/(?P<ref>[^/]+)$")
+CATALOG = "/acr/v1/_catalog"
+TAGS = re.compile(r"^/acr/v1/" + _REPO + r"/_tags$")
+ALWAYS_TRUE = {"deleteEnabled": True, "writeEnabled": True, "readEnabled": True, "listEnabled": True}
 
 
 class RegistryHandler(JsonHandler):
@@ -75,6 +83,12 @@ class RegistryHandler(JsonHandler):
         match = MANIFEST.match(path)
         if match and method in ("GET", "HEAD"):
             return self._manifest(registry, region, match.group("repo"), match.group("ref"), method == "HEAD")
+        listing = urllib.parse.unquote(path)
+        if method == "GET" and listing == CATALOG:
+            return self._catalog(registry, region)
+        match = TAGS.match(listing)
+        if match and method == "GET":
+            return self._tags(registry, region, match.group("repo"))
         return self._errors(404, "NOT_FOUND", "The emulator does not serve {} {}.".format(method, path))
 
     # --- auth -----------------------------------------------------------------------------------------
@@ -95,6 +109,23 @@ class RegistryHandler(JsonHandler):
                      [{"Type": "repository", "Name": repository, "Action": "pull"}] if repository else None,
                      headers={"WWW-Authenticate": value, "Docker-Distribution-Api-Version": "registry/2.0"},
                      head_only=head_only)
+
+    def _refuse(self, registry, kind, name, action):
+        """401 for a listing the token does not cover, as ACR answers it: the challenge names the scope
+        needed, with error="insufficient_scope" when a valid token lacked it (invalid_token when the token
+        itself was refused), and the body's detail names type, name and action."""
+        value = 'Bearer realm="https://{}/oauth2/token",service="{}",scope="{}:{}:{}"'.format(
+            self.host, registry.login_server, kind, name, action)
+        if self.headers.get("Authorization"):
+            value += ',error="{}"'.format("insufficient_scope" if self._claims(registry) else "invalid_token")
+        self._errors(401, "UNAUTHORIZED", "authentication required, visit https://aka.ms/acr/authorization for "
+                     "more information.", [{"Type": kind, "Name": name, "Action": action}],
+                     headers={"WWW-Authenticate": value, "Docker-Distribution-Api-Version": "registry/2.0"})
+
+    def _allows(self, registry, kind, name, action):
+        claims = self._claims(registry) or {}
+        return any(a.get("type") == kind and a.get("name") == name and
+                   (action in a.get("actions", []) or "*" in a.get("actions", [])) for a in claims.get("access", []))
 
     def _claims(self, registry):
         header = self.headers.get("Authorization") or ""
@@ -126,7 +157,10 @@ class RegistryHandler(JsonHandler):
             return self._send(401, {"errors": [{"code": "UNAUTHORIZED",
                                                 "message": "The refresh token is invalid or expired."}]})
         controls = self.emu.controls
-        access = grant(" ".join(form.get("scope") or []).split(), lambda kind, name: controls.allowed_actions(
+        scopes = " ".join(form.get("scope") or []).split()
+        if not controls["token_multi_scope"]:
+            scopes = scopes[:1]  # a service that reads one scope field only
+        access = grant(scopes, lambda kind, name: controls.allowed_actions(
             registry.name, name if kind == "repository" else None))
         token = self.emu.tokens.issue(registry.login_server, claims["sub"],
                                       extra={"grant_type": "access_token", "access": access},
@@ -146,11 +180,11 @@ class RegistryHandler(JsonHandler):
         now = self.emu.state.advance()
         try:
             with self.emu.state.lock:
-                since = registry.data_regions().get(region)
-                if since is None:
+                window = registry.sync_window(region)
+                if window is None:
                     raise Unknown("NAME_UNKNOWN", "repository name not known to registry", {"name": repository})
-                push = registry.images.resolve(region, since, repository, reference, now,
-                                               float(self.emu.controls["replication_lag_seconds"]))
+                push = registry.images.resolve(region, window[0], repository, reference, now,
+                                               float(self.emu.controls["replication_lag_seconds"]), window[1])
         except Unknown as unknown:
             return self._errors(404, unknown.code, unknown.message, unknown.detail, head_only=head_only)
         if not push.accepted(self.headers.get("Accept") or ""):
@@ -165,3 +199,66 @@ class RegistryHandler(JsonHandler):
         if not head_only:
             self.wfile.write(push.content)
         self._status = 200
+
+    # --- listings -------------------------------------------------------------------------------------
+    def _page_query(self):
+        """(last, n) from the query: n capped by listing_page_max, defaulting to listing_page_size; with
+        listing_short_pages about half of it (the client must follow Link, not count)."""
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        controls = self.emu.controls
+        try:
+            count = int((query.get("n") or [controls["listing_page_size"]])[0])
+        except ValueError:
+            count = int(controls["listing_page_size"])
+        count = max(1, min(count, int(controls["listing_page_max"])))
+        if controls["listing_short_pages"]:
+            count = max(1, count // 2)
+        return (query.get("last") or [None])[0] or None, count, (query.get("n") or [str(count)])[0]
+
+    def _listed(self, registry, region, read):
+        """read(images, window, now, lag) under the state's lock; None after answering 404 when the region
+        holds no data (or the repository)."""
+        from ..state.images import Unknown
+        now = self.emu.state.advance()
+        try:
+            with self.emu.state.lock:
+                window = registry.sync_window(region)
+                if window is None:
+                    raise Unknown("NAME_UNKNOWN", "repository name not known to registry", None)
+                return read(registry.images, window, now, float(self.emu.controls["replication_lag_seconds"]))
+        except Unknown as unknown:
+            self._errors(404, unknown.code, unknown.message, unknown.detail)
+            return None
+
+    @staticmethod
+    def _link(path, last, asked):
+        return '<{}?last={}&n={}&orderby=>; rel="next"'.format(path, urllib.parse.quote(last, safe=""), asked)
+
+    def _catalog(self, registry, region):
+        if not self._allows(registry, "registry", "catalog", "*"):
+            return self._refuse(registry, "registry", "catalog", "*")
+        last, count, asked = self._page_query()
+        found = self._listed(registry, region, lambda images, window, now, lag: images.catalog(
+            region, window, now, lag, last, count))
+        if found is None:
+            return None
+        names, more = found
+        headers = {"Link": self._link(CATALOG, names[-1], asked)} if more and names else {}
+        return self._send(200, {"repositories": names}, headers)
+
+    def _tags(self, registry, region, repository):
+        if not self._allows(registry, "repository", repository, "metadata_read"):
+            return self._refuse(registry, "repository", repository, "metadata_read")
+        last, count, asked = self._page_query()
+        found = self._listed(registry, region, lambda images, window, now, lag: images.tags(
+            region, window, now, lag, repository, last, count))
+        if found is None:
+            return None
+        tags, more = found
+        from ..state.images import stamp
+        body = {"registry": registry.login_server, "imageName": repository, "tags": [
+            {"name": tag, "digest": push.digest, "createdTime": stamp(created), "lastUpdateTime": stamp(push.at),
+             "signed": False, "changeableAttributes": dict(ALWAYS_TRUE)} for tag, push, created in tags]}
+        path = "/acr/v1/{}/_tags".format(urllib.parse.quote(repository, safe=""))
+        headers = {"Link": self._link(path, tags[-1][0], asked)} if more and tags else {}
+        return self._send(200, body, headers)

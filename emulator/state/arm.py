@@ -82,6 +82,7 @@ class Registry:
         self.snapshots = [(created, {})]  # (time, replicas then): for the lagging list
         self.deleted_at = {}  # lower-case replica name -> when its delete finished
         self.regional_endpoints = "Disabled"
+        self.role_assignment_mode = "LegacyRegistryPermissions"  # or AbacRepositoryPermissions
         self.images = RegistryImages()
 
     @property
@@ -101,6 +102,16 @@ class Registry:
             if replica.location != self.location and replica.provisioned_at is not None:
                 regions[replica.location] = replica.provisioned_at
         return regions
+
+    def sync_window(self, region):
+        """(since, until) for a region that holds data, or None: since when the replica there receives pushes,
+        and when it has received everything older (Ready; the home region has it all from the start)."""
+        if region == self.location:
+            return self.created, self.created
+        for replica in self.replicas.values():
+            if replica.location == region and replica.provisioned_at is not None:
+                return replica.provisioned_at, max(replica.provisioned_at, replica.ready_at or 0)
+        return None
 
     def regional_host_names(self):
         if self.regional_endpoints != "Enabled":
@@ -149,9 +160,11 @@ class Registry:
             "privateEndpointConnections": [], "publicNetworkAccess": "Enabled",
             "networkRuleBypassOptions": "AzureServices", "zoneRedundancy": "Disabled",
             "anonymousPullEnabled": False, "regionalEndpoints": self.regional_endpoints,
-            "regionalEndpointHostNames": self.regional_host_names(), "endpointProtocol": "IPv4"}
+            "regionalEndpointHostNames": self.regional_host_names(), "endpointProtocol": "IPv4",
+            "roleAssignmentMode": self.role_assignment_mode}
         if not regional_endpoints:
-            del body["properties"]["regionalEndpoints"], body["properties"]["regionalEndpointHostNames"]
+            for name in ("regionalEndpoints", "regionalEndpointHostNames", "roleAssignmentMode"):
+                del body["properties"][name]
         return body
 
 
@@ -464,6 +477,12 @@ class ArmState:
                     raise ArmError(400, "RegionalEndpointsNotSupported",
                                    "Regional endpoints are only supported for registries in Premium SKU.")
                 registry.regional_endpoints = regional
+            mode = ((body or {}).get("properties") or {}).get("roleAssignmentMode")
+            if mode and regional_endpoints:
+                if mode not in ("AbacRepositoryPermissions", "LegacyRegistryPermissions"):
+                    raise ArmError(400, "InvalidRoleAssignmentMode",
+                                   "roleAssignmentMode must be AbacRepositoryPermissions or LegacyRegistryPermissions.")
+                registry.role_assignment_mode = mode
             return registry
 
     # --- the registry data plane -----------------------------------------------------------------
@@ -485,6 +504,27 @@ class ArmState:
                 raise ArmError(404, "ResourceNotFound", "No registry '{}'.".format(registry_name))
             return registry.images.push(repository, tag, now, first_region or registry.location, lag_seconds,
                                         digest, media_type)
+
+    def _images_of(self, registry_name):
+        registry = self.registry_by_name(registry_name)
+        if registry is None:
+            raise ArmError(404, "ResourceNotFound", "No registry '{}'.".format(registry_name))
+        return registry
+
+    def delete_tag(self, registry_name, repository, tag, now, first_region=None, lag_seconds=None):
+        with self.lock:
+            registry = self._images_of(registry_name)
+            from .images import Unknown
+            try:
+                return registry.images.delete_tag(repository, tag, now, first_region or registry.location,
+                                                  lag_seconds)
+            except Unknown as unknown:
+                raise ArmError(404, unknown.code, unknown.message) from None
+
+    def seed(self, registry_name, repositories, tags, at, **names):
+        with self.lock:
+            registry = self._images_of(registry_name)
+            return registry.images.seed(repositories, tags, at, registry.location, **names)
 
     def endpoint(self, host):
         """(registry, region) a data-plane host name serves, or None when it would not resolve.

@@ -39,6 +39,21 @@ class Emulator:
         return {"registry": registry, "repository": repository, "tag": tag, "digest": pushed.digest,
                 "first_region": pushed.first_region, "at": pushed.at, "media_type": pushed.media_type}
 
+    def delete_tag(self, registry, repository, tag, first_region=None, lag_seconds=None):
+        """A tag delete (`az acr repository untag`) in first_region (default home) at once, elsewhere later; the
+        manifest stays, untagged."""
+        event = self.state.delete_tag(registry, repository, tag, self.state.clock(), first_region=first_region,
+                                      lag_seconds=lag_seconds)
+        return {"registry": registry, "repository": repository, "tag": tag, "first_region": event.first_region,
+                "at": event.at}
+
+    def seed(self, registry, repositories, tags, age_seconds=60, repository_prefix="repo", tag_prefix="v"):
+        """repositories x tags OCI manifests pushed to the home region age_seconds ago (names repo000/v0, ...):
+        already in every replica that exists, received progressively by one created later."""
+        count = self.state.seed(registry, int(repositories), int(tags), self.state.clock() - float(age_seconds),
+                                repository_prefix=repository_prefix, tag_prefix=tag_prefix)
+        return {"registry": registry, "pushed": count}
+
     def requests(self):
         with self._log_lock:
             return list(self.log)

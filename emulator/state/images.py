@@ -1,13 +1,20 @@
-"""Images in a registry and when each push reaches each replica (eventual consistency, simulated).
+"""Images in a registry and when each push (or tag delete) reaches each replica (eventual consistency,
+simulated), and the listings ACR serves of them: the catalog and each repository's tags, per region.
 
-A push lands in its first region at once and in every other replica after that region's lag; a
-replica created later gets the registry's images its lag after it was provisioned. A tag resolves,
-in a region, to the newest push of it that has arrived there, so regions can disagree for a while.
+A push lands in its first region at once and in every other replica after that region's lag; a tag delete
+spreads the same way (the manifest stays, untagged, as in ACR). A replica created later receives the content
+that existed before it was provisioned progressively, over its sync time (replica provisioned at P, Ready at
+R: each tag arrives at a fixed point of [P, R] picked by a hash of its name, every version of a tag at the
+same moment, so the replica's copy grows steadily, never showing a tag deleted before P). A tag resolves, in a
+region, to the newest event for it that has arrived there, so regions can disagree for a while.
 
 Every manifest type ACR stores can be pushed: image manifests (OCI, Docker v2), multi-arch images (OCI
-index, Docker manifest list, whose per-platform manifests are pushed with them, untagged) and OCI artifact
-manifests. The registry answers each only to a client whose Accept list names its type.
+index, Docker manifest list, whose per-platform manifests are pushed with them, untagged), OCI artifact
+manifests, and untagged manifests (tag None). The registry answers each only to a client whose Accept list
+names its type.
 """
+import bisect
+import datetime
 import hashlib
 import json
 
@@ -34,10 +41,43 @@ class Unknown(Exception):
         self.code, self.message, self.detail = code, message, detail
 
 
-class Push:
-    def __init__(self, repository, tag, digest, content, at, first_region, lags, media_type=OCI_MANIFEST):
-        self.repository, self.tag, self.digest, self.content = repository, tag, digest, content
-        self.at, self.first_region, self.lags = at, first_region, dict(lags or {})
+def _spread(key):
+    """A fixed fraction in [0, 1) for a key: where in a new replica's sync time it receives that tag."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") / 2.0 ** 64
+
+
+def stamp(epoch):
+    """ACR's timestamp form: ISO 8601 with seven fractional digits and Z ('2021-04-14T23:15:13.8163645Z')."""
+    moment = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + "{:07d}Z".format(int(round(moment.microsecond * 10)))
+
+
+class Event:
+    """Something that happened to a repository at `at` in `first_region` and spreads to the others."""
+    deleted = False
+
+    def __init__(self, repository, tag, at, first_region, lags, spread_key=None):
+        self.repository, self.tag, self.at = repository, tag, at
+        self.first_region, self.lags = first_region, dict(lags or {})
+        self.spread = _spread(spread_key or "{}:{}".format(repository, tag))
+
+    def arrival(self, region, region_since, default_lag, region_until=None):
+        """When this event is seen in `region`, a replica there since `region_since` that finished (or will
+        finish) receiving the older content at `region_until`."""
+        if region == self.first_region:
+            return self.at
+        lag = float(self.lags.get(region, default_lag))
+        if self.at < region_since and region_until is not None and region_until > region_since:
+            return region_since + lag + (region_until - region_since) * self.spread
+        return max(self.at, region_since) + lag
+
+
+class Push(Event):
+    def __init__(self, repository, tag, digest, content, at, first_region, lags, media_type=OCI_MANIFEST,
+                 spread_key=None):
+        super().__init__(repository, tag, at, first_region, lags,
+                         spread_key or "{}:{}".format(repository, tag if tag is not None else digest))
+        self.digest, self.content = digest, content
         self.media_type = media_type
 
     def accepted(self, accept):
@@ -48,12 +88,10 @@ class Push:
         one, many = MEDIA_TYPES[self.media_type]
         return "{} found, but accept header does not support {}".format(one, many)
 
-    def arrival(self, region, region_since, default_lag):
-        """When this push is readable in `region`, a replica there since `region_since`."""
-        if region == self.first_region:
-            return self.at
-        lag = float(self.lags.get(region, default_lag))
-        return max(self.at, region_since) + lag
+
+class TagDelete(Event):
+    """`az acr repository untag` (or a tag delete): the tag goes, the manifest stays, untagged."""
+    deleted = True
 
 
 def _digest(content):
@@ -91,9 +129,21 @@ def manifest_for(repository, tag, at, media_type=OCI_MANIFEST, children=()):
 class RegistryImages:
     def __init__(self):
         self.pushes = []
+        self.events = {}  # repository -> [Event], oldest first
+        self.names = []   # repository names, sorted (ACR lists them lexically)
+
+    def _add(self, event):
+        if event.repository not in self.events:
+            self.events[event.repository] = []
+            bisect.insort(self.names, event.repository)
+        self.events[event.repository].append(event)
+        if isinstance(event, Push):
+            self.pushes.append(event)
+        return event
 
     def push(self, repository, tag, at, first_region, lags=None, digest=None, media_type=None):
-        """One push of repository:tag; a multi-arch image brings its per-platform manifests (untagged)."""
+        """One push of repository:tag (tag None: an untagged manifest); a multi-arch image brings its
+        per-platform manifests (untagged, received with it)."""
         media_type = media_type or OCI_MANIFEST
         children = []
         if media_type in _CHILD_TYPE:
@@ -102,26 +152,82 @@ class RegistryImages:
                                                      _CHILD_TYPE[media_type])
                 children.append((content, child_digest, _CHILD_TYPE[media_type], platform))
         content, real_digest = manifest_for(repository, tag, at, media_type, children)
+        digest = digest or real_digest
+        key = "{}:{}".format(repository, tag if tag is not None else digest)
         for child_content, child_digest, child_type, _ in children:
-            self.pushes.append(Push(repository, None, child_digest, child_content, at, first_region, lags,
-                                    child_type))
-        entry = Push(repository, tag, digest or real_digest, content, at, first_region, lags, media_type)
-        self.pushes.append(entry)
-        return entry
+            self._add(Push(repository, None, child_digest, child_content, at, first_region, lags, child_type,
+                           spread_key=key))
+        return self._add(Push(repository, tag, digest, content, at, first_region, lags, media_type, spread_key=key))
 
-    def resolve(self, region, region_since, repository, reference, now, default_lag):
+    def delete_tag(self, repository, tag, at, first_region, lags=None):
+        if repository not in self.events:
+            raise Unknown("NAME_UNKNOWN", "repository name not known to registry", {"name": repository})
+        return self._add(TagDelete(repository, tag, at, first_region, lags))
+
+    def seed(self, repositories, tags, at, first_region, repository_prefix="repo", tag_prefix="v"):
+        """Many repositories of many tags at once (tests, benchmark): OCI manifests pushed at `at`."""
+        width = len(str(max(1, repositories - 1)))
+        for r in range(repositories):
+            repository = "{}{:0{}d}".format(repository_prefix, r, width)
+            for t in range(tags):
+                self.push(repository, "{}{}".format(tag_prefix, t), at, first_region)
+        return repositories * tags
+
+    # --- reading, as of `now`, in one region -----------------------------------------------------------
+    def _arrived(self, repository, region, window, now, default_lag):
+        since, until = window
+        return [e for e in self.events.get(repository, ()) if e.arrival(region, since, default_lag, until) <= now]
+
+    def resolve(self, region, region_since, repository, reference, now, default_lag, region_until=None):
         """The push a HEAD/GET of repository:reference in `region` sees now; raises Unknown."""
-        arrived = [p for p in self.pushes if p.repository == repository and
-                   p.arrival(region, region_since, default_lag) <= now]
-        if not arrived:
+        arrived = self._arrived(repository, region, (region_since, region_until), now, default_lag)
+        pushes = [e for e in arrived if not e.deleted]
+        if not pushes:
             raise Unknown("NAME_UNKNOWN", "repository name not known to registry",
                           {"name": repository})
         if reference.startswith("sha256:"):
-            matching = [p for p in arrived if p.digest == reference]
+            matching = [p for p in pushes if p.digest == reference]
         else:
-            matching = [p for p in arrived if p.tag == reference]
+            current = _current_tags(arrived).get(reference)
+            matching = [current[0]] if current else []
         if not matching:
             raise Unknown("MANIFEST_UNKNOWN", "manifest tagged by \"{}\" is not found".format(reference)
                           if not reference.startswith("sha256:") else "manifest unknown",
                           {"Tag" if not reference.startswith("sha256:") else "Digest": reference})
         return max(matching, key=lambda p: p.at)
+
+    def catalog(self, region, window, now, default_lag, last=None, count=100):
+        """(repository names after `last`, lexically, at most count; whether more follow) as the region
+        holds them now: a repository is there once any of its manifests is."""
+        found = []
+        start = bisect.bisect_right(self.names, last) if last else 0
+        for name in self.names[start:]:
+            if any(not e.deleted for e in self._arrived(name, region, window, now, default_lag)):
+                if len(found) == count:
+                    return found, True
+                found.append(name)
+        return found, False
+
+    def tags(self, region, window, now, default_lag, repository, last=None, count=100):
+        """([(tag, push, created)] after `last`, lexically, at most count; whether more follow); raises
+        Unknown when the region does not hold the repository."""
+        arrived = self._arrived(repository, region, window, now, default_lag)
+        if not any(not e.deleted for e in arrived):
+            raise Unknown("NAME_UNKNOWN", "repository name not known to registry", {"name": repository})
+        current = sorted((tag, push, created) for tag, (push, created) in _current_tags(arrived).items()
+                         if last is None or tag > last)
+        return current[:count], len(current) > count
+
+
+def _current_tags(events):
+    """{tag: (the push it points at, when the tag was created)} from events oldest first: the newest event
+    per tag wins; a delete removes the tag."""
+    current = {}
+    for event in sorted((e for e in events if e.tag is not None), key=lambda e: e.at):
+        if event.deleted:
+            current.pop(event.tag, None)
+        elif event.tag in current:
+            current[event.tag] = (event, current[event.tag][1])
+        else:
+            current[event.tag] = (event, event.at)
+    return current

@@ -36,6 +36,11 @@ DEFAULT_KNOBS = {
     "omit_digest_header": False,     # manifest answers without Docker-Content-Digest
     "acr_login_server_suffix": "azurecr.io",  # the cloud's: registries' host names and /metadata/endpoints
     "tls_inspection": False,         # the proxy presents a certificate from a foreign CA (a TLS-inspecting proxy)
+    # listings (issue 17): /acr/v1/_catalog and /acr/v1/{repository}/_tags, paged with n, last and Link
+    "listing_page_size": 100,        # items per page when the client gives no n (ACR documents no default)
+    "listing_page_max": 1000,        # the most items a page holds whatever n asks (ACR documents no maximum)
+    "listing_short_pages": False,    # pages hold about half of what n asks, and Link still says there is more
+    "token_multi_scope": True,       # False: /oauth2/token grants only the first of several scope fields
 }
 
 # every action the token service knows; "catalog" stands for registry:catalog:*
