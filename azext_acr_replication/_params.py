@@ -129,8 +129,9 @@ def load_arguments(self, _):
         c.argument('custom', help="Wait until the condition satisfies a custom JMESPath query. E.g. "
                                   "provisioningState!='InProgress', status.displayStatus=='Ready'.")
         c.argument('timeout', type=int, help='Maximum wait in seconds. Default: 3600.')
-        c.argument('interval', type=int, help='Longest pause between polls in seconds (polls start at 1 s and '
-                                              'back off to this). Default: 30.')
+        c.argument('interval', type=int, help='Longest pause between polls in seconds (polls come every second, '
+                                              'then every 2 s, and slow down only after minutes, to at most '
+                                              'this). Default: 30.')
 
     with self.argument_context('acr replication status') as c:
         c.argument('image', options_list=['--image'], nargs='+', validator=validate_images,
