@@ -78,7 +78,7 @@ bench-fleet: wheel
 bench-status: wheel
 	$(AZ_SAFE_ENV) $(PY) -m bench.status
 
-# issue 20: waits of 3 s to 300 s, 10 regions, a fleet of 30 writes, ours and the built-in at once (~15 min)
+# issue 20: waits of 3 s to 300 s, 10 regions, a fleet of 30 writes, ours and the built-in at once (~20 min)
 bench-polling: wheel
 	$(AZ_SAFE_ENV) $(PY) -m bench.polling
 
