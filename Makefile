@@ -20,14 +20,14 @@ COMPAT_CLIS ?= 2.75.0 2.86.0
 COMPAT_SUITES_2.75.0 ?= tests/test_commands_e2e.py tests/test_hardening_e2e.py \
 	tests/test_status_e2e.py tests/test_cli_parity.py tests/test_dropin_e2e.py tests/test_release_e2e.py \
 	tests/test_fleet_e2e.py tests/test_dataplane_e2e.py tests/test_deadline_e2e.py tests/test_content_e2e.py \
-	"tests/test_journeys.py::test_journey_runs_as_with_the_builtin[routing_flag_from_help]"
+	tests/test_polling_e2e.py "tests/test_journeys.py::test_journey_runs_as_with_the_builtin[routing_flag_from_help]"
 # 2.86 differs from its neighbours only in the routing flags: the suites about flags and deprecations, and the
 # journey that picks a routing flag from `--help` (the other journeys pass there too: COMPAT_SUITES_2.86.0=...)
 COMPAT_SUITES_2.86.0 ?= tests/test_cli_parity.py tests/test_dropin_e2e.py \
 	"tests/test_journeys.py::test_journey_runs_as_with_the_builtin[routing_flag_from_help]"
 compat_venv = $(or $(COMPAT_VENV_$(1)),.venv-compat-$(1))
 
-.PHONY: venv wheel release test unit compat compat-venvs demo bench bench-status bench-fleet bench-content lint clean
+.PHONY: venv wheel release test unit compat compat-venvs demo bench bench-status bench-fleet bench-content bench-polling lint clean
 
 venv: $(VENV)/.installed
 
@@ -49,7 +49,7 @@ test: wheel
 	$(AZ_SAFE_ENV) $(PY) -m pytest tests -q -p no:cacheprovider -n $(WORKERS)
 
 unit: venv
-	$(PY) -m pytest tests/test_unit.py tests/test_unit_hardening.py tests/test_unit_status.py tests/test_unit_fleet.py tests/test_unit_dataplane.py tests/test_unit_deadline.py tests/test_command_metadata.py tests/test_layout.py -q -p no:cacheprovider
+	$(PY) -m pytest tests/test_unit.py tests/test_unit_hardening.py tests/test_unit_status.py tests/test_unit_fleet.py tests/test_unit_dataplane.py tests/test_unit_deadline.py tests/test_unit_polling.py tests/test_command_metadata.py tests/test_layout.py -q -p no:cacheprovider
 
 define compat_run
 	@echo "== azure-cli $(1) ($(abspath $(call compat_venv,$(1))))"
@@ -78,6 +78,7 @@ bench: wheel
 	$(AZ_SAFE_ENV) $(PY) -m bench.status
 	$(AZ_SAFE_ENV) $(PY) -m bench.fleet
 	$(AZ_SAFE_ENV) $(PY) -m bench.content
+	$(AZ_SAFE_ENV) $(PY) -m bench.polling
 
 bench-fleet: wheel
 	$(AZ_SAFE_ENV) $(PY) -m bench.fleet
@@ -89,6 +90,10 @@ bench-status: wheel
 # --image with 20 repositories, a syncing replica's time-left estimate; bench/content_results.json (no README)
 bench-content: wheel
 	$(AZ_SAFE_ENV) $(PY) -m bench.content
+
+# issue 20: waits of 3 s to 300 s, 10 regions, a fleet of 30 writes, ours and the built-in at once (~20 min)
+bench-polling: wheel
+	$(AZ_SAFE_ENV) $(PY) -m bench.polling
 
 lint: venv
 	$(PY) -m flake8 --max-line-length 120 azext_acr_replication emulator tests bench tools

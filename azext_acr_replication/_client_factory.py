@@ -9,22 +9,27 @@
 RETRY = {'retry_total': 6, 'retry_backoff_factor': 0.5, 'retry_backoff_max': 8}
 
 
-def registry_client(cli_ctx, subscription_id=None, deadline=None):
+def registry_client(cli_ctx, subscription_id=None, deadline=None, budget=None):
     """The registry management client, bounded retries; another subscription's for fleet sync. With the
-    command's deadline, no retry pause runs past it."""
+    command's deadline and read budget, no retry pause runs past the deadline and every ARM read takes its
+    turn in the budget (ReadBudgetPolicy, right after the retry policy: each try is a read)."""
     from azure.cli.core.commands.client_factory import get_mgmt_service_client
     from azure.cli.core.profiles import ResourceType
     from azext_acr_replication.arm.polling import DeadlineRetryPolicy
+    retry = DeadlineRetryPolicy(**RETRY)
     client = get_mgmt_service_client(cli_ctx, ResourceType.MGMT_CONTAINERREGISTRY, subscription_id=subscription_id,
-                                     retry_policy=DeadlineRetryPolicy(**RETRY))
-    return bind_deadline(client, deadline)
+                                     retry_policy=retry, per_retry_policies=[retry.reads])
+    return bind_deadline(client, deadline, budget)
 
 
-def bind_deadline(client, deadline):
-    """Make the client's retries (built by registry_client) respect the command's Deadline; returns client."""
+def bind_deadline(client, deadline, budget=None):
+    """Make the client (built by registry_client) keep to the command's Deadline and ReadBudget (a new
+    budget when the command has none yet); returns client. Clients of one command share its budget."""
+    from azext_acr_replication.arm.budget import ReadBudget
     policy = client._config.retry_policy  # pylint: disable=protected-access
     if deadline is not None and hasattr(policy, 'deadline'):
         policy.deadline = deadline
+        policy.budget = budget or ReadBudget()
     return client
 
 

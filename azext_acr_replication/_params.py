@@ -135,8 +135,9 @@ def load_arguments(self, _):
         c.argument('custom', help="Wait until the replica (as `show` prints it) satisfies a JMESPath query, e.g. "
                                   "\"provisioningState=='Failed'\" or \"status.displayStatus=='Ready'\".")
         c.argument('timeout', type=int, help='Maximum wait in seconds; past it the command exits 1.')
-        c.argument('interval', type=int, help='Longest pause between polls in seconds (polls start at 1 s and '
-                                              'back off to this).')
+        c.argument('interval', type=int, help='Longest pause between polls in seconds (polls come every second, '
+                                              'then every 2 s, and slow down only after minutes, to at most '
+                                              'this).')
 
     with self.argument_context('acr replication status') as c:
         c.argument('image', options_list=['--image'], nargs='+', validator=validate_images,

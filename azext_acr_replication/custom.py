@@ -45,22 +45,33 @@ def _context(cmd, client, subscription=None):
                    known_regions=lambda: _known_regions(cmd))
 
 
-def _client_for(cmd, client, subscription, deadline):
-    """The command's client for the current subscription, another (bounded retries too) for any other."""
+def _client_for(cmd, client, subscription, options):
+    """The command's client for the current subscription, another (bounded retries, the same deadline and
+    read budget) for any other."""
     from azure.cli.core.commands.client_factory import get_subscription_id
     from azext_acr_replication._client_factory import registry_client
     if subscription.lower() == get_subscription_id(cmd.cli_ctx).lower():
         return client
-    return registry_client(cmd.cli_ctx, subscription, deadline=deadline)
+    return registry_client(cmd.cli_ctx, subscription, deadline=options.deadline, budget=options.budget)
 
 
 def _run_options(client, mode, **kwargs):
-    """The command's RunOptions; its Deadline starts now and also bounds the client's retry pauses."""
+    """The command's RunOptions; its Deadline starts now and also bounds the client's retry pauses, and every
+    ARM read of the client takes its turn in its ReadBudget."""
     from azext_acr_replication._client_factory import bind_deadline
     from azext_acr_replication.replicas.desired import RunOptions
     options = RunOptions(mode, **kwargs)
-    bind_deadline(client, options.deadline)
+    bind_deadline(client, options.deadline, options.budget)
     return options
+
+
+def _deadline(client):
+    """A command without --timeout (update, delete): the default Deadline and a ReadBudget, bound to the client."""
+    from azext_acr_replication._client_factory import bind_deadline
+    from azext_acr_replication.arm.deadline import Deadline
+    deadline = Deadline()
+    bind_deadline(client, deadline)
+    return deadline
 
 
 def _routing(global_endpoint_routing, region_endpoint_enabled):
@@ -153,7 +164,7 @@ def acr_replication_sync(cmd, client, registry_name=None, location=None, resourc
     if file:  # the validator has read and checked it: a list of FleetEntry
         from azext_acr_replication.fleet.command import sync_file
         return sync_file(cmd, file, options, prune=prune, context_for=lambda sub: _context(
-            cmd, _client_for(cmd, client, sub, options.deadline), sub))
+            cmd, _client_for(cmd, client, sub, options), sub))
     from azext_acr_replication.replicas.reconcile import reconcile
     desired = DesiredRegistry(registry_name, location, resource_group_name,
                               routing=_routing(global_endpoint_routing, region_endpoint_enabled),
@@ -200,11 +211,12 @@ def acr_replication_update_set(cmd, client, replication_name, registry_name, res
     from azure.cli.core.util import sdk_no_wait
     from azext_acr_replication.arm.errors import RETRY_PATCH
     from azext_acr_replication.arm.polling import AdaptivePolling
+    deadline = _deadline(client)
     lookup = _lookup(cmd, client)
     ref = lookup.find(registry_name, resource_group_name)
     return lookup.call(ref, lambda group: sdk_no_wait(
         no_wait, client.replications.begin_update, group, ref.name, replication_name, parameters,
-        polling=AdaptivePolling(), **RETRY_PATCH))
+        polling=AdaptivePolling(deadline=deadline), **RETRY_PATCH))
 
 
 # --- delete -------------------------------------------------------------------------------------
@@ -212,12 +224,14 @@ def acr_replication_delete(cmd, client, replication_name, registry_name, resourc
                            allow_home_replica=False, no_wait=False):
     from azure.cli.core.util import sdk_no_wait
     from azext_acr_replication.arm.polling import AdaptivePolling
+    deadline = _deadline(client)
     lookup = _lookup(cmd, client)
     ref = lookup.find(registry_name, resource_group_name)
     if not allow_home_replica:
         _refuse_home_replica(lookup, client, ref, replication_name)
     return lookup.call(ref, lambda group: sdk_no_wait(
-        no_wait, client.replications.begin_delete, group, ref.name, replication_name, polling=AdaptivePolling()))
+        no_wait, client.replications.begin_delete, group, ref.name, replication_name,
+        polling=AdaptivePolling(deadline=deadline)))
 
 
 def _refuse_home_replica(lookup, client, ref, replication_name):

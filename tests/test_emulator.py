@@ -428,3 +428,30 @@ def test_az_with_a_wrong_api_version_fails_as_against_azure(az, emu):
     result = az(["rest", "--method", "get", "--url", emu.url + REG.lstrip("/") + "?api-version=2099-01-01"],
                 expect=1)
     assert "NoRegisteredProviderFound" in result.stderr and "The supported api-versions are" in result.stderr
+
+
+def test_every_answer_to_a_read_says_how_many_reads_are_left_as_arm_does(arm):
+    # ARM's current model: 250 reads, 25 more each second; 249 left after the first read (real answers say so)
+    first = call(arm, "GET", REG)
+    assert first.headers["x-ms-ratelimit-remaining-subscription-reads"] == "249"
+    missing = call(arm, "GET", REG + "/replications/nosuchreplica")
+    assert missing.status == 404 and int(missing.headers["x-ms-ratelimit-remaining-subscription-reads"]) <= 249
+    assert "x-ms-ratelimit-remaining-tenant-reads" in call(arm, "GET", "/subscriptions").headers  # tenant level
+    written = put(arm, "eastus", "eastus")
+    assert written.status == 201 and "x-ms-ratelimit-remaining-subscription-reads" not in written.headers
+
+
+def test_an_empty_read_bucket_answers_429_with_retry_after_until_it_refills(arm):
+    arm.knobs(arm_read_bucket=3, arm_read_refill_per_second=0.5)
+    lefts = [call(arm, "GET", REG).headers["x-ms-ratelimit-remaining-subscription-reads"] for _ in range(3)]
+    assert lefts == ["2", "1", "0"]
+    throttled = call(arm, "GET", REG)
+    assert throttled.status == 429 and throttled.json["error"]["code"] == "TooManyRequests"
+    assert throttled.headers["retry-after"] == "2" and throttled.headers[
+        "x-ms-ratelimit-remaining-subscription-reads"] == "0"
+    assert put(arm, "eastus", "eastus").status == 201  # writes have a bucket of their own
+    time.sleep(2.1)
+    assert call(arm, "GET", REG).status == 200
+    # another subscription has its own bucket
+    assert call(arm, "GET", "/subscriptions/00000000-0000-0000-0000-00000000e002/resourceGroups/team-rg/providers/"
+                "Microsoft.ContainerRegistry/registries/teampremium").status == 200

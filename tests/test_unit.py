@@ -126,17 +126,24 @@ def test_backoff_starts_fast_and_caps_at_30():
     assert values[:3] == [1.0, 1.5, 2.25] and max(values) == 30.0
 
 
-def test_adaptive_polling_prefers_retry_after():
-    from azext_acr_replication.arm.polling import AdaptivePolling
+def test_adaptive_polling_follows_the_schedule_and_prefers_retry_after():
+    from azext_acr_replication.arm.polling import AdaptivePolling, PollSchedule
 
     class Resp:  # pylint: disable=too-few-public-methods
         def __init__(self, headers):
             self.http_response = type("H", (), {"headers": headers})()
+    clock = FakeClock()
     polling = AdaptivePolling()
+    polling._schedule = PollSchedule(clock=clock)  # pylint: disable=protected-access
     polling._pipeline_response = Resp({})  # pylint: disable=protected-access
-    assert [polling._extract_delay() for _ in range(3)] == [1.0, 1.5, 2.25]  # pylint: disable=protected-access
+
+    def pause():
+        delay = polling._extract_delay()  # pylint: disable=protected-access
+        clock.sleep(delay)
+        return delay
+    assert [pause() for _ in range(10)] == [1.0] * 8 + [2.0] * 2  # every second, then every 2 s
     polling._pipeline_response = Resp({"retry-after": "7"})  # pylint: disable=protected-access
-    assert polling._extract_delay() == 7  # pylint: disable=protected-access
+    assert pause() == 7
 
 
 # --- readiness and wait ---------------------------------------------------------------------------
@@ -160,7 +167,7 @@ def test_wait_until_ready_polls_until_every_replica_is_ready():
     script = {"a": iter(["Syncing", "Ready"]), "b": iter(["Syncing", "Syncing", "Ready"])}
     result = wait_until_ready(lambda n: replica(n, display=next(script[n])), ["a", "b"],
                               Deadline(60, clock, clock.sleep))
-    assert set(result) == {"a", "b"} and clock.now == 1.0 + 1.5
+    assert set(result) == {"a", "b"} and clock.now == 1.0 + 1.0
 
 
 def test_wait_until_ready_times_out_and_names_what_is_pending():

@@ -5,12 +5,13 @@
 """`az acr replication wait`: poll one replica until a condition holds. No az needed to test it.
 
 Unlike the CLI's generic wait (which returns its timeout error instead of raising it, so the
-command exits 0), a timeout here is an error with exit code 1. Polls start fast and back off.
+command exits 0), a timeout here is an error with exit code 1. Polls follow PollSchedule (every second, then
+every 2 s, slower only after minutes), at most `interval` apart.
 """
 from azext_acr_replication.arm.values import display_status, provisioning_state, state_of
 from azext_acr_replication.arm.errors import ReplicationError
 from azext_acr_replication.arm.deadline import TimedOut
-from azext_acr_replication.arm.polling import Backoff
+from azext_acr_replication.arm.polling import PollSchedule
 
 WaitTimeout = TimedOut  # the name the wait command's callers know
 
@@ -49,8 +50,8 @@ def condition_for(created=False, updated=False, deleted=False, exists=False, rea
 
 def wait_for(get, description, predicate, deadline, interval, on_progress=None):
     """Call get() (None when the replica does not exist) until predicate holds; return the last value.
-    deadline: the command's Deadline; one last look is taken when it is reached."""
-    backoff = Backoff(first=min(1.0, interval), factor=1.5, cap=interval)
+    deadline: the command's Deadline; one last look is taken when it is reached. interval: the longest pause."""
+    schedule = PollSchedule(cap=interval, clock=deadline.clock)
     while True:
         current = get()
         if predicate(current):
@@ -61,4 +62,4 @@ def wait_for(get, description, predicate, deadline, interval, on_progress=None):
             state = 'absent' if current is None else state_of(current)
             raise deadline.timed_out(f"waiting for the replication to be {description}; it is {state}. Nothing "
                                      "was changed; run the command again to keep waiting.")
-        deadline.sleep(backoff.next())
+        deadline.sleep(schedule.next())

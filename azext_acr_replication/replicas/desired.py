@@ -2,6 +2,7 @@
 # Copyright (c) acr-replication authors. Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
 """The bundles that travel from a command to the planner and the runner. Pure Python."""
+from azext_acr_replication.arm.budget import ReadBudget
 from azext_acr_replication.arm.deadline import Deadline
 from azext_acr_replication.replicas import plan as planning
 
@@ -43,14 +44,17 @@ class RunOptions:  # pylint: disable=too-few-public-methods,too-many-arguments
     only the regions named; mode 'sync' plans the whole registry (kept and pruned replicas too).
 
     deadline: the command's one Deadline (--timeout, counted from when the command made its RunOptions);
-    every wait, poll and retry pause of the command asks it."""
+    every wait, poll and retry pause of the command asks it. budget: the command's one ReadBudget, shared by
+    the management clients of every subscription it reads."""
 
-    def __init__(self, mode='sync', dry_run=False, no_wait=False, wait_ready=False, *, timeout=None, deadline=None):
+    def __init__(self, mode='sync', dry_run=False, no_wait=False, wait_ready=False, *, timeout=None, deadline=None,
+                 budget=None):
         self.mode = mode
         self.dry_run = dry_run
         self.no_wait = no_wait
         self.wait_ready = wait_ready
         self.deadline = deadline or Deadline(timeout)
+        self.budget = budget or ReadBudget()
 
     @property
     def is_create(self):

@@ -4,7 +4,7 @@
 """Wait until replicas hold the data (displayStatus Ready), not only until ARM says Succeeded."""
 from azext_acr_replication.arm.values import display_status, provisioning_state, state_of
 from azext_acr_replication.arm.errors import ReplicationError
-from azext_acr_replication.arm.polling import Backoff
+from azext_acr_replication.arm.polling import PollSchedule
 
 READY = 'Ready'
 ENDED_BADLY = ('Failed', 'Canceled')
@@ -16,12 +16,13 @@ class NotReadyError(ReplicationError):
         self.states = states
 
 
-def wait_until_ready(get, names, deadline, on_progress=None, backoff=None):
-    """Poll get(name) for every name until all are Ready. Return {name: replica}.
+def wait_until_ready(get, names, deadline, on_progress=None, schedule=None):
+    """Poll get(name) for every name until all are Ready, on a PollSchedule (Syncing can take hours: the
+    schedule slows down after minutes). Return {name: replica}.
 
     Raises NotReadyError when the command's Deadline passes or a replica fails; replicas are left as they are.
     """
-    backoff = backoff or Backoff(first=1.0, factor=1.5, cap=15.0)
+    schedule = schedule or PollSchedule(clock=deadline.clock)
     latest = {}
     pending = list(names)
     while True:
@@ -42,7 +43,7 @@ def wait_until_ready(get, names, deadline, on_progress=None, backoff=None):
             raise NotReadyError(deadline.message(
                 f"waiting for data to sync: {waiting} not Ready yet. The replicas are left as they are; run "
                 "'az acr replication wait --ready' to keep waiting."), _states(latest))
-        deadline.sleep(backoff.next())
+        deadline.sleep(schedule.next())
 
 
 def _states(latest):

@@ -1,5 +1,6 @@
 """HTTPS front of the emulator: identity, ARM routes, faults, latency and the request log."""
 import json
+import math
 import re
 import ssl
 import time
@@ -25,9 +26,15 @@ class Handler(JsonHandler):
     def _error(self, status, code, message, headers=None):
         self._send(status, {"error": {"code": code, "message": message}}, headers)
 
+    def _send(self, status, body=None, headers=None, head_only=False):
+        merged = dict(self._ratelimit)  # what ARM says on every answer to a read
+        merged.update(headers or {})
+        super()._send(status, body, merged, head_only)
+
     def _handle(self, method):
         started = time.time()
         self._status = None
+        self._ratelimit = {}
         parsed = urllib.parse.urlsplit(self.path)
         path, query = parsed.path, urllib.parse.parse_qs(parsed.query)
         admin = path.startswith("/_emulator/")
@@ -119,6 +126,8 @@ class Handler(JsonHandler):
             return self._error(401, "InvalidAuthenticationToken",
                                "The access token is missing, invalid or expired.",
                                {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        if method in ("GET", "HEAD") and not self._within_read_limit(path):
+            return None
         now = self.emu.state.advance()
         body = json.loads(raw) if raw else None
         for route_method, pattern, func, versions in ROUTES:
@@ -127,6 +136,21 @@ class Handler(JsonHandler):
                 self._api_version = self._checked_version(versions, match.groupdict(), query)
                 return func(self, match.groupdict(), query, body, now)
         return self._error(404, "NotFound", "The emulator does not serve {} {}.".format(method, path))
+
+    def _within_read_limit(self, path):
+        """ARM's read throttling: one token bucket per subscription (tenant-level reads: the tenant's), the reads
+        left on the answer, and 429 TooManyRequests with Retry-After when the bucket is empty."""
+        match = re.match(SUB, path, flags=re.IGNORECASE)
+        scope, key = ("subscription", match.group("sub").lower()) if match else ("tenant", TENANT_ID)
+        controls = self.emu.controls
+        allowed, left, wait = controls.buckets.draw(("arm-reads", scope, key), controls["arm_read_refill_per_second"],
+                                                    controls["arm_read_bucket"], time.time())
+        self._ratelimit = {"x-ms-ratelimit-remaining-{}-reads".format(scope): str(int(left))}
+        if not allowed:
+            self._error(429, "TooManyRequests", "The request is being throttled as the limit has been reached for "
+                        "operation type - 'Read'. For more information, see - https://aka.ms/msdn-throttling",
+                        {"Retry-After": str(max(1, math.ceil(wait)))})
+        return allowed
 
     def _checked_version(self, versions, args, query):
         """The request's api-version, or ARM's 400 when the route does not know it (see api_versions)."""

@@ -13,6 +13,11 @@ DEFAULT_KNOBS = {
     "fail_regions": [],          # operations in these regions end Failed
     "stuck_regions": [],         # replicas here never leave Syncing
     "token_lifetime": 3600,       # AAD (identity endpoint) tokens, seconds
+    # ARM's read throttling (issue 20): a token bucket per subscription (and one for tenant-level reads), as
+    # ARM's current model: every answer to a read carries x-ms-ratelimit-remaining-subscription-reads, and an
+    # empty bucket answers 429 TooManyRequests with Retry-After
+    "arm_read_bucket": 250,          # reads at once (the bucket's size)
+    "arm_read_refill_per_second": 25,  # reads the bucket gains back each second
     # quirks of the real service (issue 13); all off by default
     "synchronous_writes": False,     # PUT/PATCH answer 200 at once when operation_seconds is 0 (rare in Azure)
     "recreate_failure_seconds": 0,   # a create within this many seconds after a delete of that replica ends Failed
@@ -100,12 +105,18 @@ class TokenBuckets:
 
     def take(self, key, rate, burst, now):
         """True when a request may go ahead (and counts it), False when it is over the limit."""
+        return self.draw(key, rate, burst, now)[0]
+
+    def draw(self, key, rate, burst, now):
+        """(whether a request may go ahead (it is counted), tokens left, seconds until the next token)."""
         with self._lock:
             tokens, then = self._buckets.get(key, (float(burst), now))
-            tokens = min(float(burst), tokens + (now - then) * float(rate))
+            tokens = min(float(burst), tokens + max(0.0, now - then) * float(rate))
             allowed = tokens >= 1
-            self._buckets[key] = (tokens - 1 if allowed else tokens, now)
-            return allowed
+            tokens = tokens - 1 if allowed else tokens
+            self._buckets[key] = (tokens, now)
+            wait = 0.0 if tokens >= 1 else ((1 - tokens) / float(rate) if rate else float("inf"))
+            return allowed, tokens, wait
 
     def reset(self):
         with self._lock:
