@@ -277,7 +277,8 @@ def acr_replication_status(cmd, client, registry_name, resource_group_name=None,
     def get_replica(name):
         return none_if_not_found(
             lambda: lookup.call(ref, lambda group: client.replications.get(group, ref.name, name)))
-    registry, replicas = get_registry(), list_replicas()
+    registry = get_registry()
+    replicas = replica_status.with_unlisted_replicas(registry, list_replicas(), get_replica)
     if image:
         from azext_acr_replication.images.check import ArmView, check_images
         result, failure = check_images(cmd, registry, replicas, image, wait, deadline.seconds, _progress(cmd),

@@ -105,6 +105,18 @@ def test_throttled_token_requests_are_retried_with_and_without_retry_after(az, e
     assert_no_token_in(emu, result)
 
 
+def test_a_throttled_exchange_with_a_longer_retry_after_is_waited_out_without_wait(az, emu):
+    """A CI gate without --wait: one 429 with Retry-After 15 s (above what the pipeline sleeps through itself)
+    is waited out within the 30 s a region has to answer, not reported as an error."""
+    replicas(az, emu, "eastus")
+    emu.push("demopremium", "hello", "v1")
+    emu.fault(status=429, method="POST", path="/oauth2/exchange", host="eastus", times=1, retry_after=15)
+    result = az("acr replication status {} --image hello:v1".format(REG))
+    assert result.json["complete"] is True and "429" not in result.stderr
+    exchanges = token_calls(emu, "/oauth2/exchange", "eastus")
+    assert [e["status"] for e in exchanges] == [429, 200] and exchanges[1]["start"] - exchanges[0]["start"] >= 14.5
+
+
 def test_a_rate_limited_token_service_is_waited_out(az, emu):
     replicas(az, emu, "eastus", "japaneast")
     emu.push("demopremium", "hello", "v1")

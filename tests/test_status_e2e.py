@@ -345,6 +345,32 @@ def test_wait_finds_a_replica_created_after_it_began_within_the_relist_period(az
     assert 2 <= len(lists) <= 6  # the first list, a re-list every 12 s, one before saying done
 
 
+def test_wait_sees_a_replica_being_created_when_the_list_lags(az, emu):
+    """create --no-wait, push, status --image --wait while ARM's replica list lags behind (the list shows
+    replicas as they were, the GETs are current): the registry already names the new replica's regional
+    endpoint, so the command waits for it instead of saying 'in every region' before japaneast has the image."""
+    emu.knobs(operation_seconds=0, list_lag_seconds=8)
+    az("acr replication create -r demopremium -l eastus -o none")
+    enable_regional_endpoints(az)
+    time.sleep(9)  # eastus is in the (lagging) list by now
+    emu.knobs(operation_seconds=3)
+    az("acr replication create -r demopremium -l japaneast --no-wait")
+    emu.push("demopremium", "app", "1", lag_seconds={"japaneast": 5, "eastus": 1})
+    result = az("acr replication status -r demopremium --image app:1 --wait --timeout 60")
+    regions = {r["region"]: r["state"] for r in result.json["images"][0]["regions"]}
+    assert regions == {"westus": "present", "eastus": "present", "japaneast": "present"}, regions
+
+
+def test_without_wait_a_replica_the_list_does_not_show_yet_is_reported(az, emu):
+    emu.knobs(operation_seconds=0, list_lag_seconds=30)
+    enable_regional_endpoints(az)
+    az("acr replication create -r demopremium -l eastus -o none")
+    emu.push("demopremium", "app", "1", lag_seconds={"eastus": 60})
+    result = az("acr replication status -r demopremium --image app:1", expect=1)
+    regions = {r["region"]: r["state"] for r in result.json["images"][0]["regions"]}
+    assert regions == {"westus": "present", "eastus": "missing"}, regions
+
+
 def test_wait_honours_retry_after_while_following_a_replica_being_created(az, emu):
     replicas(az, emu, "eastus")
     enable_regional_endpoints(az)

@@ -490,3 +490,46 @@ def test_wait_every_replica_ready_returns_the_rows_and_a_failure_to_report():
         lambda name: models.replication(name, state="Failed"), Deadline(5, sleep=lambda s: None))
     assert failure == ("Replication 'eastus' is Failed; it will not become Ready. Run 'az acr replication sync' to "
                        "recreate it.", 1)
+
+
+# --- review of issue 19: a 429 without --wait, a replica list that lags ----------------------------------------------
+def test_without_wait_a_throttled_answer_is_asked_again_after_retry_after_within_the_answer_bound():
+    clock, asked = FastClock(), []
+
+    def check(target, image):
+        asked.append(clock.now())
+        if len(asked) == 1:
+            raise DataPlaneError("throttled", "myreg.eastus.geo.azurecr.io is throttling token requests (429)",
+                                 retry_after=15)
+        return DIGEST
+    watch = Watch([Target("eastus", "eastus", "Succeeded", "myreg.eastus.geo.azurecr.io")],
+                  [parse_image("hello:v1")], check, clock=clock)
+    board = watch.run()
+    assert board.complete() and len(asked) == 2 and asked[1] - asked[0] >= 15
+
+
+def test_without_wait_a_retry_after_beyond_the_answer_bound_is_reported_at_once():
+    clock, asked = FastClock(), []
+
+    def check(target, image):
+        asked.append(clock.now())
+        raise DataPlaneError("throttled", "myreg.eastus.geo.azurecr.io is throttling requests (429)", retry_after=45)
+    watch = Watch([Target("eastus", "eastus", "Succeeded", "myreg.eastus.geo.azurecr.io")],
+                  [parse_image("hello:v1")], check, clock=clock)
+    board = watch.run()
+    assert not board.complete() and len(asked) == 1 and watch.elapsed() < 5
+
+
+def test_replicas_the_list_does_not_show_yet_are_read_from_the_registrys_endpoints():
+    registry = {"location": "westus", "properties": {"regionalEndpointHostNames": [
+        "myreg.westus.geo.azurecr.io", "myreg.eastus.geo.azurecr.io", "myreg.japaneast.geo.azurecr.io"]}}
+    listed = [models.replication("eastus")]
+    asked = []
+
+    def get_replica(name):
+        asked.append(name)
+        return models.replication(name, state="Creating") if name == "japaneast" else None
+    found = replica_status.with_unlisted_replicas(registry, listed, get_replica)
+    assert [m.location for m in found] == ["eastus", "japaneast"] and asked == ["japaneast"]
+    assert replica_status.with_unlisted_replicas(registry, listed + [found[1]], get_replica)[1:] == [found[1]]
+    assert asked == ["japaneast"]  # nothing to read when the list shows every endpoint's replica

@@ -11,7 +11,8 @@ import time
 from knack.log import get_logger
 
 from azext_acr_replication.images import report as image_report
-from azext_acr_replication.replicas.status import regional_endpoints, regional_endpoints_enabled, replicas_with_home
+from azext_acr_replication.replicas.status import (regional_endpoints, regional_endpoints_enabled, replicas_with_home,
+                                                   with_unlisted_replicas)
 from azext_acr_replication.images.watch import Watch
 from azext_acr_replication.arm.values import provisioning_state
 from azext_acr_replication.arm.deadline import DEFAULT_TIMEOUT
@@ -89,7 +90,8 @@ class ArmView:
         return None if model is None else provisioning_state(model)
 
     def replicas(self):
-        _, listed = replicas_with_home(self._registry, self._list_replicas())
+        models = with_unlisted_replicas(self._registry, self._list_replicas(), self._get_replica)
+        _, listed = replicas_with_home(self._registry, models)
         return [(name, location, state) for name, location, state, _ in listed]
 
     def endpoints(self):

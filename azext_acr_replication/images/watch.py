@@ -238,9 +238,10 @@ class Watch:  # pylint: disable=too-many-instance-attributes
         backoff = Backoff(first=0.5, factor=1.5, cap=FAST_CAP)
         began = self.clock.now()
         self._asked_since.setdefault(target.location, began)
+        todo = list(self.images)
         while not self._stop.is_set() and not target.removed:
-            pause = None
-            for image in self.images:
+            pause, throttled = None, []
+            for image in todo:
                 if self._stop.is_set() or target.removed:
                     return
                 if self.wait and self.board.settled(target, image):
@@ -249,9 +250,17 @@ class Watch:  # pylint: disable=too-many-instance-attributes
                 self.board.record(target, image, observation, self.elapsed())
                 if observation.retry_after:
                     pause = max(pause or 0, observation.retry_after)
-            self._answered.add(target.location)
+                    throttled.append(image)
             if not self.wait:
-                return
+                # one round, but a throttled answer is asked again when the registry's Retry-After ends within
+                # the bound a region has to answer (a gate without --wait must not fail on one 429)
+                if not throttled or self.elapsed() + pause >= self.answer_bound - 1:
+                    self._answered.add(target.location)
+                    return
+                todo = throttled
+                self.clock.pause(self._stop, pause)
+                continue
+            self._answered.add(target.location)
             if self.clock.now() - began > FAST_FOR:
                 backoff.cap = SLOW_CAP
             self.clock.pause(self._stop, pause if pause is not None else backoff.next())

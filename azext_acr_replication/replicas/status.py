@@ -33,6 +33,21 @@ def regional_endpoints(registry):
     return found
 
 
+def with_unlisted_replicas(registry, replicas, get_replica):
+    """replicas, plus those the registry already names a regional endpoint for but ARM's list does not show yet
+    (the list lags seconds behind a create, the registry's GET does not): each read by its GET, named after its
+    region as create names it by default (one under another name waits for the list). get_replica(name) -> the
+    model or None."""
+    home = str(registry.get('location', '')).lower()
+    listed = {str(m.location).lower() for m in replicas}
+    found = list(replicas)
+    for location in sorted(set(regional_endpoints(registry)) - listed - {home}):
+        model = get_replica(location)
+        if model is not None and str(model.location).lower() == location:
+            found.append(model)
+    return found
+
+
 def replicas_with_home(registry, replicas):
     """The SDK models, plus the home region when ARM lists no replica there (no geo-replica yet)."""
     home = str(registry.get('location', '')).lower()
