@@ -142,56 +142,50 @@ type: command
 short-summary: Show how each replica is doing, and whether an image, a repository or the whole registry has reached every region yet.
 long-summary: >
     Without --image, --repository or --all-repositories: one row per replica (home included) with its
-    provisioning state, its status (Syncing, Ready) and for how long it has had it, global endpoint
-    routing, and its regional endpoint. ARM only. With --wait: first waits until every replica is Ready
-    (data synced), like `wait --ready` for each; a Failed replica or --timeout ends it with exit code 1.
-    With --image: asks every replica through its regional endpoint (<registry>.<region>.geo.azurecr.io)
-    whether it holds each image and which digest a tag resolves to there; all regions at once. Needs
-    regional endpoints on the registry (az acr update -n myregistry --regional-endpoints enabled) and
-    pull permission (AcrPull). Replicas whose global endpoint routing is off are checked too.
-    Exit codes: 0 when every replica has every image with one digest; 1 when some region does not
-    have it (yet), a tag resolves to different digests in different regions, a replica is still
-    being created, or a region cannot be reached (one line says what is missing where); 3 when an
-    image is in no region at all. The result (JSON or table, per --output) is printed whatever the
-    exit code, so scripts can read which regions lack what.
-    --wait polls (fast at first, then every few seconds, honouring Retry-After) until every replica
-    has it, and reports how many seconds after the start it arrived in each region. It follows the
-    registry meanwhile: a replica being created is asked as soon as it is provisioned, and replicas
-    created after the start are found (the replicas are listed again every 12 s, and once more before
-    saying every region has it). It ends early with exit code 1 when every region still without it is
-    in a state waiting will not change (replica Failed or Canceled, a firewall's 403, no pull
-    permission), saying what to do; --timeout then exits 1 naming the regions still without it.
-    With --repository: reads every tag of each repository in every replica (ACR's tag listing,
-    /acr/v1/REPO/_tags, paged; tag name, digest and time in one call) and compares them: JSON
-    {registry, complete, repositories: [{repository, tags: {tag: {region: digest}}, inEveryRegion,
-    missing: [{tag, regions}], skew: [{tag, digests: {region: digest}}], changedWhileReading, regions}]};
-    the table has a row per tag and region that is not like the others (TAG, REGION, STATE, DIGEST) and a
-    summary row per repository. Exit code 0 when every tag is in every region with one digest, 1
-    otherwise, 3 when the repository is in no region. --wait follows the registry as with --image.
-    With --all-repositories: reads the whole catalog of every region (/acr/v1/_catalog, paged) and
-    compares each region with the home region, repository by repository as the catalogs stream in:
-    per region the repositories and tags present, missing, extra (deleted at home, still there) and
-    with another digest, a few of the repositories that differ and, for every replica, its progress
-    (tagsPresent of tagsAtHome, percent). A progress line shows on stderr while it reads. With --wait it
-    reads again (pausing as long as a read takes, 2 s to 1 min) until every region matches the home
-    region, and gives each region still catching up a rate and an estimate of the time left (also
-    logged with --verbose after each read). Exit code 0 when every region holds what the home region
-    holds, 1 otherwise. Regions are read in parallel (4 listings at once per region, 32 in all), a
-    region that cannot be read is reported for itself while the others are compared, and 429s are
-    waited out as Retry-After says.
-    The listings need, for the signed-in identity, AcrPull on the registry, or on registries with ABAC
-    repository permissions 'Container Registry Repository Reader' (tags) and 'Container Registry
-    Repository Catalog Lister' (the catalog); a refusal says which in one line.
-    On purpose: untagged manifests (per-platform manifests of a multi-arch image, images whose tag
-    moved on) are not compared, since they have no tag to pull by: check one by digest with --image
-    REPO@sha256:.... Tags pushed, moved or deleted while the command reads would make regions read a
-    moment apart disagree: the comparison is of the registry as it was when the reading began, by the
-    registry's clock; a tag whose lastUpdateTime in some region is later was changed meanwhile and is
-    listed under changedWhileReading instead of being judged (a tag deleted meanwhile cannot be told
-    apart: it shows as missing until the next read). --repository --wait judges every tag, those pushed
-    meanwhile too, and returns when the regions agree on all of them (so a tag pushed just before the
-    command is always waited for); --all-repositories --wait sets them aside at each read, as a busy
-    registry is never still.
+    provisioning state, its status (Syncing, Ready) and since when, global endpoint routing and its
+    regional endpoint (ARM only). With --wait, waits until every replica is Ready (data synced).
+
+
+    --image REPO:TAG|REPO@DIGEST ...: asks every replica, through its regional endpoint
+    (<registry>.<region>.geo.azurecr.io), whether it holds each image and which digest a tag resolves to
+    there. JSON: {registry, complete, images: [{image, regions: [{region, state, digest, detail}]}]}.
+    States: present, missing, digest differs, replica creating, replica deleting, replica failed, no
+    regional endpoint, unreachable, error.
+
+
+    --repository REPO ...: every tag of each repository in every region, compared. JSON: {registry,
+    complete, repositories: [{repository, tags: {tag: {region: digest}}, inEveryRegion, missing: [{tag,
+    regions}], skew: [{tag, digests: {region: digest}}], changedWhileReading}]}. The table has a row per
+    tag and region that is not like the others (TAG, REGION, STATE, DIGEST) and a summary per repository.
+
+
+    --all-repositories: every region's whole catalog compared with the home region's: per region the
+    repositories and tags present, missing, extra (deleted at home, still there) and with another
+    digest, and each replica's progress (tagsPresent of tagsAtHome, percent); with --wait also a rate
+    and an estimate of the time left. A progress line shows on stderr while it reads.
+
+
+    --wait polls until the answer is complete, following the registry: a replica being created is asked
+    as soon as it is provisioned, replicas created meanwhile are found. It ends early when waiting
+    cannot help (a replica Failed, a firewall's 403, no permission), saying what to do.
+
+
+    Exit codes: 0 complete (every region has everything, with one digest); 1 not complete (something
+    missing somewhere, a digest skew, a replica being created, a region unreachable, --timeout reached);
+    3 an image or repository in no region at all (a typo, or not pushed). The result is printed whatever
+    the exit code, so scripts can read which regions lack what.
+
+
+    Needs regional endpoints on the registry (az acr update -n myregistry --regional-endpoints enabled)
+    and, for the signed-in identity, AcrPull (on registries with ABAC repository permissions:
+    'Container Registry Repository Reader', and 'Container Registry Repository Catalog Lister' for
+    --all-repositories). A refusal says which role in one line.
+
+
+    On purpose: untagged manifests are not compared (they have no tag to pull by; check one with
+    --image REPO@sha256:...). A tag pushed, moved or deleted while the command reads is listed under
+    changedWhileReading instead of being judged; --repository --wait judges every tag, those pushed
+    meanwhile too, so a tag pushed just before the command is always waited for.
 examples:
   - name: Show every replica, its status and for how long, and its regional endpoint.
     text: az acr replication status -r myregistry -o table
