@@ -148,7 +148,8 @@ long-summary: >
 
     --image REPO:TAG|REPO@DIGEST ...: asks every replica, through its regional endpoint
     (<registry>.<region>.geo.azurecr.io), whether it holds each image and which digest a tag resolves to
-    there. JSON: {registry, complete, images: [{image, regions: [{region, state, digest, detail}]}]}.
+    there. JSON: {registry, complete, images: [{image, digests, inEveryRegion, regions: [{replica, region,
+    endpoint, state, digest, arrivedAfterSeconds, detail}]}]} (with --wait also waitedSeconds, timedOut).
     States: present, missing, digest differs, replica creating, replica deleting, replica failed, no
     regional endpoint, unreachable, error.
 
