@@ -11,8 +11,9 @@
    --wait --verbose` logs after each read the time it estimates is left; compared with when the replica really
    had its last tag (goal: within 20% once 30% is done).
 
-Usage: python -m bench.content [--rounds N] [--repositories N]. Writes bench/content_results.json and prints a
-table (README figures are the lead's to integrate; this does not write README.md).
+Usage: python -m bench.content [--rounds N] [--repositories N] [--render]. Writes bench/content_results.json,
+prints a table and puts it into docs/benchmark.md between <!-- bench-content:start/end --> (--render: only that,
+from the results of the last run).
 """
 import argparse
 import json
@@ -26,6 +27,7 @@ import time
 from collections import Counter
 
 from bench.measure import run
+from bench.run import update_doc
 from emulator.harness import running_emulator
 from tests.armclient import call, registry_path
 from tests.azcli import AZ, ROOT, fresh_az, make_template
@@ -201,7 +203,7 @@ def render(r):
             img["requests_per_region_per_image_5_images"]),
         "| new replica, {tags:,} tags synced over {sync_seconds} s: time-left estimate vs real, once 30% done "
         "| max error {max_error_from_30_percent}, median {median_error_from_30_percent} (30-90%: max "
-        "{max_error_30_to_90_percent}); max {max_abs_error_s_from_30_percent} s off | within 20% |".format(**p),
+        "{max_error_30_to_90_percent}); max {max_abs_error_s_from_30_percent:.1f} s off | within 20% |".format(**p),
     ]
     return "\n".join(rows)
 
@@ -211,7 +213,12 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--repositories", type=int, default=1000)
     parser.add_argument("--sync-seconds", type=int, default=90)
+    parser.add_argument("--render", action="store_true")
     args = parser.parse_args(argv)
+    if args.render:
+        with open(RESULTS) as handle:
+            update_doc(render(json.load(handle)), "bench-content")
+        return
     workdir = tempfile.mkdtemp(prefix="acr-bench-content-")
     guard_log = os.path.join(workdir, "guard.log")
     with running_emulator(workdir=os.path.join(workdir, "emulator")) as emu:
@@ -227,6 +234,7 @@ def main(argv=None):
     with open(RESULTS, "w") as handle:
         json.dump(report, handle, indent=2)
     print(render(report))
+    update_doc(render(report), "bench-content")
     if leaks or (os.path.exists(guard_log) and open(guard_log).read()):
         raise SystemExit("requests tried to leave loopback")
 
