@@ -86,6 +86,12 @@ class RunningEmulator:
     def delete_tag(self, registry, repository, tag, first_region=None, lag_seconds=None):
         return self.emulator.delete_tag(registry, repository, tag, first_region, lag_seconds)
 
+    def delete_manifest(self, registry, repository, digest, first_region=None, lag_seconds=None):
+        return self.emulator.delete_manifest(registry, repository, digest, first_region, lag_seconds)
+
+    def delete_repository(self, registry, repository, first_region=None, lag_seconds=None):
+        return self.emulator.delete_repository(registry, repository, first_region, lag_seconds)
+
     def seed(self, registry, repositories, tags, age_seconds=60, repository_prefix="repo", tag_prefix="v"):
         return self.emulator.seed(registry, repositories, tags, age_seconds, repository_prefix, tag_prefix)
 

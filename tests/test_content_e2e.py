@@ -449,3 +449,92 @@ def test_help_has_examples_for_repositories_and_catalog(az):
     assert "az acr replication status -r myregistry --all-repositories --wait" in text
     assert "Untagged manifests" in text or "untagged manifests" in text
     assert "changedWhileReading" in text
+
+
+# --- review of issue 17 -----------------------------------------------------------------------------------------------
+def test_a_repository_the_catalog_lists_with_a_dot_in_its_first_component_can_be_checked(az, emu):
+    """ACR repository names may hold '.' in any component (OCI name grammar; e.g. an import named
+    docker.io/library/nginx). --all-repositories reports such a repository as missing somewhere, and the natural
+    next step, --repository with that very name, is refused as 'another registry' (exit 2). --repository takes a
+    repository of THIS registry (the own login server is already stripped), not a docker image reference."""
+    regions(az, emu, "eastus")
+    emu.push("demopremium", "docker.io/library/nginx", "v1", lag_seconds={"eastus": 600})
+    catalog = az("acr replication status {} --all-repositories".format(REG), expect=1).json
+    assert region(catalog, "eastus")["differences"][0]["repository"] == "docker.io/library/nginx"
+    result = az("acr replication status {} --repository docker.io/library/nginx".format(REG), expect=None)
+    assert result.code == 1, result
+    assert repo(result.json, "docker.io/library/nginx")["missing"] == [{"tag": "v1", "regions": ["eastus"]}]
+
+
+def test_a_slow_region_that_answers_every_listing_is_not_reported_unreachable(az, emu):
+    """--repository reads a region's repositories one after another (1 listing in flight per region), and a
+    region whose round takes over 30 s is called 'unreachable (no answer within 30 s)' although it answered
+    every request (3 s each, well within the 8 s read timeout). The issue asks for bounded concurrency per
+    region (as --all-repositories has: 4), and a region that answers is not unreachable."""
+    regions(az, emu, "eastus")
+    names = ["r{:02d}".format(i) for i in range(11)]
+    for name in names:
+        emu.push("demopremium", name, "v1")
+    emu.fault(status=200, method="GET", path="/_tags", host="eastus", delay=3, times=100)
+    emu.emulator.clear_log()
+    result = az("acr replication status {} --repository {}".format(REG, " ".join(names)), expect=None)
+    assert "unreachable" not in result.stderr
+    assert result.code == 0, result
+    east = [e for e in listings(emu) if "eastus" in e["host"]]
+    assert overlap(east) >= 2  # listings of one region run in parallel (within a bound)
+
+
+def test_all_repositories_wait_ends_at_once_when_a_repository_may_not_be_read(az, emu):
+    """ABAC registries scope Repository Reader to repositories (the documented use of ABAC conditions). With
+    the catalog readable and one repository not, --all-repositories --wait cannot ever match: it should end at
+    once saying waiting will not change that (as --repository --wait and --image --wait do for a missing
+    permission), not wait out --timeout (default 3600 s) and then say 'Timed out'."""
+    regions(az, emu, "eastus")
+    emu.push("demopremium", "app", "v1")
+    emu.push("demopremium", "secret", "v1")
+    assert call(emu, "PATCH", registry_path(),
+                {"properties": {"roleAssignmentMode": "AbacRepositoryPermissions"}}).status == 200
+    emu.knobs(grants={"demopremium": ["catalog"], "demopremium/app": ["pull", "metadata_read"]})
+    result = az("acr replication status {} --all-repositories --wait --timeout 40".format(REG), expect=1)
+    assert result.seconds < 25, result
+    assert result.json["timedOut"] is False
+    assert "waiting will not change that" in errors(result)[0]
+    assert "may not read the tags of secret" in errors(result)[0]
+
+
+@pytest.mark.parametrize("name", ["a__b", "a--b"])
+def test_the_emulator_serves_listings_of_every_valid_repository_name(az, emu, name):
+    """The OCI name grammar (and ACR) allow '__' and runs of '-' between components; the client accepts them.
+    The emulator stores and catalogs such a repository but answers its _tags (and manifests) with 404
+    NOT_FOUND 'The emulator does not serve ...' (its path regex allows one separator only), which the client
+    reads as 'no such repository': exit 3 'Not found in any region'."""
+    regions(az, emu, "eastus")
+    emu.push("demopremium", name, "v1")
+    result = az("acr replication status {} --repository {}".format(REG, name), expect=None)
+    assert result.code == 0, result
+    assert list(repo(result.json, name)["tags"]) == ["v1"]
+    assert az("acr replication status {} --image {}:v1".format(REG, name), expect=None).code == 0
+
+
+def test_the_emulator_can_delete_a_repository_at_home_that_reaches_a_replica_late(az, emu):
+    """The issue's 'extra (deleted at home, still there)' for repositories, and 'deletes that reach regions
+    late': the emulator can only untag (the manifest stays, so the repository stays in every catalog). ACR also
+    deletes manifests (`az acr repository delete --image`, which removes every tag on it) and whole repositories
+    (`az acr repository delete --repository`), and replicas see those late too. The emulator has no way to do
+    either, so a repository deleted at home and still in a replica cannot be produced."""
+    regions(az, emu, "eastus")
+    emu.push("demopremium", "app", "v1")
+    emu.push("demopremium", "old", "v1")
+    emu.delete_repository("demopremium", "old", lag_seconds={"eastus": 600})
+    result = az("acr replication status {} --all-repositories".format(REG), expect=1).json
+    assert result["repositoriesAtHome"] == 1
+    assert region(result, "eastus")["extra"] == {"repositories": 1, "tags": 1}
+
+def test_a_manifest_deleted_at_home_takes_its_tags_and_reaches_a_replica_late(az, emu):
+    regions(az, emu, "eastus")
+    emu.push("demopremium", "app", "v1")
+    pushed = emu.push("demopremium", "app", "v2")
+    emu.delete_manifest("demopremium", "app", pushed["digest"], lag_seconds={"eastus": 600})
+    result = az("acr replication status {} --repository app".format(REG), expect=1).json
+    assert sorted(repo(result, "app")["tags"]) == ["v1", "v2"]
+    assert repo(result, "app")["missing"] == [{"tag": "v2", "regions": ["westus"]}]

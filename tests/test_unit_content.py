@@ -487,3 +487,12 @@ def test_progress_of_a_region_with_and_without_a_rate():
     progress = catalog.progress_of(totals, rate, now=10)
     assert progress["tagsPerMinute"] == 12.0 and progress["secondsLeft"] == 5
     assert catalog.progress_text(progress) == "50.0%, 12.0 tags/min, about 5s left"
+
+
+def test_a_repository_named_like_a_host_is_a_repository_of_this_registry():
+    # ACR repositories may hold dots anywhere (an import named docker.io/library/nginx); a port is a host
+    assert parse_repository("docker.io/library/nginx", "myreg.azurecr.io") == "docker.io/library/nginx"
+    assert parse_repository("myreg.azurecr.io/docker.io/library/nginx", "myreg.azurecr.io") == \
+        "docker.io/library/nginx"
+    with pytest.raises(ValueError, match="another registry"):
+        parse_repository("localhost:5000/app")

@@ -264,3 +264,10 @@ def test_regional_endpoints_of_every_cloud_and_with_dnl_hashes():
     assert regional_endpoints({"properties": {"regionalEndpointHostNames": hosts}}) == {
         "westus": "myreg-e6cxh7aqdzhqa5cj.westus.geo.azurecr.io", "chinanorth3": "myreg.chinanorth3.geo.azurecr.cn",
         "usgovvirginia": "myreg.usgovvirginia.geo.azurecr.us"}
+
+
+def test_an_image_named_like_a_host_is_found_behind_the_registrys_own_host_name():
+    image = parse_image("myreg.azurecr.io/docker.io/library/nginx:1.27", "myreg.azurecr.io")
+    assert (image.repository, image.reference) == ("docker.io/library/nginx", "1.27")
+    with pytest.raises(ValueError, match="with this registry's login server in front"):
+        parse_image("docker.io/library/nginx:1.27", "myreg.azurecr.io")

@@ -533,3 +533,33 @@ def test_replicas_the_list_does_not_show_yet_are_read_from_the_registrys_endpoin
     assert [m.location for m in found] == ["eastus", "japaneast"] and asked == ["japaneast"]
     assert replica_status.with_unlisted_replicas(registry, listed + [found[1]], get_replica)[1:] == [found[1]]
     assert asked == ["japaneast"]  # nothing to read when the list shows every endpoint's replica
+
+
+def test_a_region_asks_about_several_images_at_once_within_a_bound():
+    clock, lock, now, peak = FastClock(), threading.Lock(), [0], [0]
+
+    def check(target, image):
+        with lock:
+            now[0] += 1
+            peak[0] = max(peak[0], now[0])
+        time.sleep(0.05)
+        with lock:
+            now[0] -= 1
+        return DIGEST
+    images = [parse_image("app{}:v1".format(i)) for i in range(10)]
+    board = Watch([Target("eastus", "eastus", "Succeeded", "myreg.eastus.geo.azurecr.io")], images, check,
+                  clock=clock).run()
+    assert board.complete() and peak[0] == image_status.PER_REGION
+
+
+def test_without_wait_a_slow_region_that_keeps_answering_is_not_called_unreachable():
+    clock = FastClock()
+
+    def check(target, image):
+        clock.pause(threading.Event(), 12)  # each answer takes 12 s: a round of 12 images at 4 at once takes 36 s
+        return DIGEST
+    images = [parse_image("app{}:v1".format(i)) for i in range(12)]
+    watch = Watch([Target("eastus", "eastus", "Succeeded", "myreg.eastus.geo.azurecr.io")], images, check,
+                  clock=clock)
+    board = watch.run()
+    assert board.complete() and watch.elapsed() >= 35

@@ -97,6 +97,7 @@ class RegionRead:
         self.totals = Totals()
         self.error = None
         self.unreadable_detail = None  # why the first repository that could not be read was not
+        self.refused = False  # a repository here (or at home) was refused: waiting will not change that
         self.first_date = None
         self._stop = stop
         self._pages = queue.Queue(maxsize=PAGES_AHEAD)
@@ -267,6 +268,7 @@ class Scan:
             for region in self.others:
                 region.totals.unreadable += 1
                 region.unreadable_detail = region.unreadable_detail or f'{name} at home: {error}'
+                region.refused = region.refused or error.kind in TERMINAL_KINDS
             return
         if home is not None:
             self.home.totals.repositories += 1
@@ -280,6 +282,7 @@ class Scan:
                 if not region.failed:
                     region.totals.unreadable += 1
                     region.unreadable_detail = region.unreadable_detail or f'{name}: {error}'
+                    region.refused = region.refused or error.kind in TERMINAL_KINDS
                 continue
             delta = compare.against_home(name, home, here, self.since)
             region.totals.add(delta, read or absent.get(region) or home_read or self.clock())
@@ -391,7 +394,7 @@ def _terminal(entry, reads):
     read = reads.get(entry['region'])
     if entry['state'] == 'replica failed':
         return True
-    return read is not None and getattr(read.error, 'kind', None) in TERMINAL_KINDS
+    return read is not None and (getattr(read.error, 'kind', None) in TERMINAL_KINDS or read.refused)
 
 
 def stuck(result, scan):

@@ -50,11 +50,13 @@ def parse_image(text, login_server=None):
     registry's own login server. Raises ValueError with a sentence that says what is wrong."""
     value = text.strip()
     first, _, rest = value.partition('/')
-    if login_server and rest and _own_login_server(first, login_server):
-        value = rest
+    own = bool(login_server and rest and _own_login_server(first, login_server))
+    if own:
+        value = rest  # what follows the registry's own host is a repository of it, dots and all
     elif rest and ('.' in first or ':' in first or first == 'localhost'):  # a registry host, as docker reads it
         raise ValueError(f"'{text}' names another registry; give the repository in this registry, e.g. "
-                         "'app:1.0'.")
+                         "'app:1.0' (one named like a host, e.g. 'docker.io/library/nginx', with this "
+                         "registry's login server in front).")
     tag = None
     if '@' in value:
         repository, reference = value.split('@', 1)
@@ -70,9 +72,6 @@ def parse_image(text, login_server=None):
         if not TAG.match(reference):
             raise ValueError(f"'{text}': a tag is up to 128 letters, digits, '_', '.' and '-', not starting with "
                              "'.' or '-'.")
-    if '.' in repository.split('/')[0] and '/' in repository:
-        raise ValueError(f"'{text}' names another registry; give the repository in this registry, e.g. "
-                         "'app:1.0'.")
     if not REPOSITORY.match(repository):
         raise ValueError(f"'{text}': a repository is lowercase letters and digits, separated by '.', '_', '-' or "
                          "'/', e.g. 'team/app'.")
@@ -86,7 +85,7 @@ def parse_repository(text, login_server=None):
     first, _, rest = value.partition('/')
     if login_server and rest and _own_login_server(first, login_server):
         value = rest
-    elif rest and ('.' in first or ':' in first or first == 'localhost'):  # a registry host, as docker reads it
+    elif rest and ':' in first:  # a registry host with a port; a repository may hold dots (docker.io/library/x)
         raise ValueError(f"'{text}' names another registry; give the repository in this registry, e.g. 'app'.")
     if '@' in value or ':' in value:
         raise ValueError(f"'{text}' names an image; --repository takes a repository name without tag or digest "

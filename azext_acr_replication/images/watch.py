@@ -31,6 +31,8 @@ FOLLOW_EVERY = 1.0
 RELIST_EVERY = 12     # seconds between re-lists of the replicas while waiting (replicas created meanwhile)
 LAST_LIST_BOUND = 3   # seconds the re-list made before declaring every region done may take
 TICK = 0.1            # how often the verdict is looked at
+PER_REGION = 4        # requests at once per region (images or repositories of one endpoint)
+OVERALL = 32          # ... and over every region
 # answers that waiting does not change: a firewall's 403, an identity that may not pull
 TERMINAL_KINDS = ('forbidden', 'denied')
 
@@ -211,6 +213,8 @@ class Watch:  # pylint: disable=too-many-instance-attributes
         self._threads = {}  # region -> its thread
         self._asked_since = {}  # region -> when its endpoint was first asked
         self._answered = set()  # regions that answered every image at least once
+        self._last_answer = {}  # region -> when it last answered anything
+        self._overall = threading.BoundedSemaphore(OVERALL)
         self._endpoints = (None, {})  # (when the read began, region -> host)
         self._endpoints_lock = threading.Lock()
         self._relist_lock = threading.Lock()
@@ -233,6 +237,31 @@ class Watch:  # pylint: disable=too-many-instance-attributes
             return Observation(ERROR, detail=f'{type(error).__name__}: {error}')
         return Observation(PRESENT, digest=digest) if digest else Observation(MISSING)
 
+    def _check_each(self, target, images):
+        """Ask target's endpoint about images, PER_REGION at once, recording each answer as it comes;
+        [(image, observation)]. Daemon threads: a region that hangs never holds up the command's exit."""
+        pending, results, lock = list(images), [], threading.Lock()
+
+        def work():
+            while not self._stop.is_set() and not target.removed:
+                with lock:
+                    if not pending:
+                        return
+                    image = pending.pop(0)
+                with self._overall:
+                    observation = self._check(target, image)
+                self.board.record(target, image, observation, self.elapsed())
+                self._last_answer[target.location] = self.clock.now()
+                with lock:
+                    results.append((image, observation))
+        workers = [threading.Thread(target=work, daemon=True, name=f'status-{target.location}-{n}')
+                   for n in range(min(PER_REGION, len(pending)))]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        return results
+
     def _ask(self, target):
         """Ask the endpoint for every image; with wait, again and again (settled images are skipped)."""
         backoff = Backoff(first=0.5, factor=1.5, cap=FAST_CAP)
@@ -240,17 +269,12 @@ class Watch:  # pylint: disable=too-many-instance-attributes
         self._asked_since.setdefault(target.location, began)
         todo = list(self.images)
         while not self._stop.is_set() and not target.removed:
-            pause, throttled = None, []
-            for image in todo:
-                if self._stop.is_set() or target.removed:
-                    return
-                if self.wait and self.board.settled(target, image):
-                    continue
-                observation = self._check(target, image)
-                self.board.record(target, image, observation, self.elapsed())
-                if observation.retry_after:
-                    pause = max(pause or 0, observation.retry_after)
-                    throttled.append(image)
+            results = self._check_each(target, [image for image in todo
+                                                if not (self.wait and self.board.settled(target, image))])
+            if self._stop.is_set() or target.removed:
+                return
+            throttled = [image for image, observation in results if observation.retry_after]
+            pause = max((o.retry_after for _, o in results if o.retry_after), default=None)
             if not self.wait:
                 # one round, but a throttled answer is asked again when the registry's Retry-After ends within
                 # the bound a region has to answer (a gate without --wait must not fail on one 429)
@@ -394,6 +418,13 @@ class Watch:  # pylint: disable=too-many-instance-attributes
         self.stuck = self.board.stuck()
         return self.stuck
 
+    def _still_answering(self):
+        """A region still asking that answered within the answer bound: slow (many images, a far region), not
+        unreachable; worth waiting for."""
+        now = self.clock.now()
+        return any(self._running(target) and now - self._last_answer.get(target.location, -1e9) < self.answer_bound
+                   for target in self.board.current())
+
     def run(self):
         """Return the board; wait (poll) if asked. Never raises for what a region or ARM answered."""
         self.started = self.clock.now()
@@ -410,6 +441,9 @@ class Watch:  # pylint: disable=too-many-instance-attributes
                 if self._finished():
                     break
                 if self.clock.now() >= deadline:
+                    if not self.wait and self._still_answering():
+                        deadline = self.clock.now() + TICK
+                        continue
                     self.timed_out = self.wait
                     break
                 self.clock.pause(self._never, TICK)

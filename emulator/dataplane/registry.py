@@ -18,7 +18,7 @@ from ..state.arm import CLIENT_ID
 from ..state.knobs import error_for
 from ..state.tokens import grant
 
-_REPO = r"(?P<repo>[a-z0-9]+(?:[._/-][a-z0-9]+)*)"
+_REPO = r"(?P<repo>[a-z0-9]+(?:(?:[._]|__|-+|/)[a-z0-9]+)*)"  # the OCI distribution spec's name grammar
 MANIFEST = re.compile(r"^/v2/" + _REPO + r"/manifests/(?P<ref>[^/]+)$")
 CATALOG = "/acr/v1/_catalog"
 TAGS = re.compile(r"^/acr/v1/" + _REPO + r"/_tags$")

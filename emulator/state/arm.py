@@ -521,6 +521,20 @@ class ArmState:
             except Unknown as unknown:
                 raise ArmError(404, unknown.code, unknown.message) from None
 
+    def delete_images(self, registry_name, repository, now, digest=None, first_region=None, lag_seconds=None):
+        """A manifest (digest) or, without one, the whole repository deleted in first_region, elsewhere later."""
+        with self.lock:
+            registry = self._images_of(registry_name)
+            from .images import Unknown
+            try:
+                if digest:
+                    return registry.images.delete_manifest(repository, digest, now, first_region or registry.location,
+                                                           lag_seconds)
+                return registry.images.delete_repository(repository, now, first_region or registry.location,
+                                                         lag_seconds)
+            except Unknown as unknown:
+                raise ArmError(404, unknown.code, unknown.message) from None
+
     def seed(self, registry_name, repositories, tags, at, **names):
         with self.lock:
             registry = self._images_of(registry_name)

@@ -47,6 +47,20 @@ class Emulator:
         return {"registry": registry, "repository": repository, "tag": tag, "first_region": event.first_region,
                 "at": event.at}
 
+    def delete_manifest(self, registry, repository, digest, first_region=None, lag_seconds=None):
+        """`az acr repository delete --image REPO@DIGEST`: the manifest and every tag on it, in first_region
+        (default home) at once, elsewhere later."""
+        event = self.state.delete_images(registry, repository, self.state.clock(), digest=digest,
+                                         first_region=first_region, lag_seconds=lag_seconds)
+        return {"registry": registry, "repository": repository, "digest": digest, "at": event.at}
+
+    def delete_repository(self, registry, repository, first_region=None, lag_seconds=None):
+        """`az acr repository delete --repository REPO`: everything in it, in first_region at once, elsewhere
+        later."""
+        event = self.state.delete_images(registry, repository, self.state.clock(), first_region=first_region,
+                                         lag_seconds=lag_seconds)
+        return {"registry": registry, "repository": repository, "at": event.at}
+
     def seed(self, registry, repositories, tags, age_seconds=60, repository_prefix="repo", tag_prefix="v"):
         """repositories x tags OCI manifests pushed to the home region age_seconds ago (names repo000/v0, ...):
         already in every replica that exists, received progressively by one created later."""

@@ -94,6 +94,20 @@ class TagDelete(Event):
     deleted = True
 
 
+class ManifestDelete(Event):
+    """`az acr repository delete --image REPO@DIGEST` (or REPO:TAG): the manifest goes, with every tag on it."""
+    deleted = True
+
+    def __init__(self, repository, digest, at, first_region, lags):
+        super().__init__(repository, None, at, first_region, lags, "{}@{}".format(repository, digest))
+        self.digest = digest
+
+
+class RepositoryDelete(Event):
+    """`az acr repository delete --repository REPO`: every manifest and tag of it goes."""
+    deleted = True
+
+
 def _digest(content):
     return "sha256:" + hashlib.sha256(content).hexdigest()
 
@@ -164,6 +178,16 @@ class RegistryImages:
             raise Unknown("NAME_UNKNOWN", "repository name not known to registry", {"name": repository})
         return self._add(TagDelete(repository, tag, at, first_region, lags))
 
+    def delete_manifest(self, repository, digest, at, first_region, lags=None):
+        if repository not in self.events:
+            raise Unknown("NAME_UNKNOWN", "repository name not known to registry", {"name": repository})
+        return self._add(ManifestDelete(repository, digest, at, first_region, lags))
+
+    def delete_repository(self, repository, at, first_region, lags=None):
+        if repository not in self.events:
+            raise Unknown("NAME_UNKNOWN", "repository name not known to registry", {"name": repository})
+        return self._add(RepositoryDelete(repository, None, at, first_region, lags))
+
     def seed(self, repositories, tags, at, first_region, repository_prefix="repo", tag_prefix="v"):
         """Many repositories of many tags at once (tests, benchmark): OCI manifests pushed at `at`."""
         width = len(str(max(1, repositories - 1)))
@@ -175,8 +199,16 @@ class RegistryImages:
 
     # --- reading, as of `now`, in one region -----------------------------------------------------------
     def _arrived(self, repository, region, window, now, default_lag):
+        """The events of repository seen in region by now, oldest first, without what a manifest or repository
+        delete seen there removed."""
         since, until = window
-        return [e for e in self.events.get(repository, ()) if e.arrival(region, since, default_lag, until) <= now]
+        arrived = [e for e in self.events.get(repository, ()) if e.arrival(region, since, default_lag, until) <= now]
+        for wipe in [e for e in arrived if isinstance(e, RepositoryDelete)]:
+            arrived = [e for e in arrived if e.at > wipe.at]
+        for gone in [e for e in arrived if isinstance(e, ManifestDelete)]:
+            arrived = [e for e in arrived if e is not gone and not (
+                isinstance(e, Push) and e.digest == gone.digest and e.at <= gone.at)]
+        return arrived
 
     def resolve(self, region, region_since, repository, reference, now, default_lag, region_until=None):
         """The push a HEAD/GET of repository:reference in `region` sees now; raises Unknown."""
