@@ -530,6 +530,7 @@ def test_the_emulator_can_delete_a_repository_at_home_that_reaches_a_replica_lat
     assert result["repositoriesAtHome"] == 1
     assert region(result, "eastus")["extra"] == {"repositories": 1, "tags": 1}
 
+
 def test_a_manifest_deleted_at_home_takes_its_tags_and_reaches_a_replica_late(az, emu):
     regions(az, emu, "eastus")
     emu.push("demopremium", "app", "v1")
