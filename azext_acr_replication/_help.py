@@ -65,7 +65,7 @@ short-summary: Update the tags or the global endpoint routing of a replica.
 long-summary: Location and zone redundancy are fixed when a replica is created; asking to change them explains how.
 examples:
   - name: Update the tags of a replica.
-    text: az acr replication update -n MyReplication -r myregistry --tags key1=value1 key2=value2
+    text: az acr replication update -n MyReplica -r myregistry --tags key1=value1 key2=value2
   - name: Stop routing global endpoint traffic to a replica (its data keeps syncing).
     text: az acr replication update -n eastus -r myregistry --global-endpoint-routing false
 """
@@ -79,7 +79,7 @@ long-summary: >
     --allow-home-replica is given.
 examples:
   - name: Delete a replica.
-    text: az acr replication delete -n MyReplication -r myregistry
+    text: az acr replication delete -n MyReplica -r myregistry
   - name: Start the delete, return at once, and wait until it is gone.
     text: |
         az acr replication delete -n eastus -r myregistry --yes --no-wait
@@ -173,8 +173,9 @@ long-summary: >
 
     Exit codes: 0 complete (every region has everything, with one digest); 1 not complete (something
     missing somewhere, a digest skew, a replica being created, a region unreachable, --timeout reached);
-    3 an image or repository in no region at all (a typo, or not pushed). The result is printed whatever
-    the exit code, so scripts can read which regions lack what.
+    3 an image or repository in no region at all (a typo, or not pushed), or, as with the built-in
+    commands, a registry or resource group not found when -g is given (without -g a registry not found
+    exits 1). The result is printed whatever the exit code, so scripts can read which regions lack what.
 
 
     Needs regional endpoints on the registry (az acr update -n myregistry --regional-endpoints enabled)

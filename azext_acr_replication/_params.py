@@ -100,7 +100,8 @@ def load_arguments(self, _):
                         "--file: for registries whose entry has no 'prune'.")
         c.argument('registry_name', options_list=['--registry', '-r'], configured_default='acr', required=False,
                    validator=validate_registry_name,
-                   help='The name of the container registry (or use --file for several).')
+                   help='The name of the container registry (or use --file for several). You can configure the '
+                        'default registry name using `az configure --defaults acr=<registry name>`.')
         c.argument('location', options_list=['--location', '-l'], nargs='+', validator=validate_locations,
                    configured_default='location', required=False,
                    help='One or more regions, space- or comma-separated (e.g. japaneast eastus). Values from: '

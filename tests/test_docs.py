@@ -134,3 +134,45 @@ def test_every_example_uses_options_the_command_accepts(our_options):
                         option not in our_options[command] | global_options:
                     wrong.append(f"{os.path.basename(doc)}: {command} has no {option}: {line}")
     assert not wrong, "\n".join(wrong)
+
+
+def _sync_options(command):
+    """The options of a `sync` that decide the plan (not how it is shown or waited for)."""
+    words = shlex.split(command)
+    shown = {"--dry-run", "-o", "--output", "--wait-ready", "--timeout", "table", "json", "7200"}
+    return [w for w in words[words.index("sync") + 1:] if w not in shown]
+
+
+def test_every_plan_the_readme_reviews_is_the_plan_it_applies():
+    """Review-then-apply pairs: the apply must not add what changes the plan (--prune, a routing flag)."""
+    text = read(README)
+    commands = re.findall(r"az acr replication (sync [^`\n;#|]*)", text)
+    reviewed = {tuple(sorted(_sync_options(c))) for c in commands if "--dry-run" in c}
+    applied = [c for c in commands if "--dry-run" not in c]
+    assert reviewed and applied
+    for command in applied:
+        assert tuple(sorted(_sync_options(command))) in reviewed, f"applied without a review of the same plan: {command}"
+
+
+def test_the_python_the_docs_ask_for_is_what_the_pinned_azure_cli_needs():
+    from importlib.metadata import metadata
+    needed = tuple(int(n) for n in re.search(r">=(\d+)\.(\d+)", metadata("azure-cli")["Requires-Python"]).groups())
+    for doc in (README, os.path.join(ROOT, "CONTRIBUTING.md")):
+        stated = re.search(r"`python3` \((\d+)\.(\d+)\+", read(doc))
+        assert stated and tuple(int(n) for n in stated.groups()) >= needed, doc
+
+
+def test_readme_lists_every_state_status_image_reports():
+    from azext_acr_replication.images import watch
+    states = [watch.PRESENT, watch.MISSING, watch.SKEW, watch.CREATING, watch.DELETING, watch.REPLICA_FAILED,
+              watch.NO_ENDPOINT, watch.UNREACHABLE, watch.ERROR]
+    text = " ".join(read(README).split())
+    line = text[text.index("- States: `present`"):]
+    line = line[:line.index(". ")]
+    assert [s for s in states if f"`{s}`" not in line] == []
+
+
+def test_no_document_says_a_paragraph_twice():
+    for doc in DOCS:
+        paragraphs = [" ".join(p.split())[:120] for p in read(doc).split("\n\n") if len(" ".join(p.split())) > 120]
+        assert sorted({p for p in paragraphs if paragraphs.count(p) > 1}) == [], doc
