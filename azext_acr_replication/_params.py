@@ -137,7 +137,7 @@ def load_arguments(self, _):
                                   "\"provisioningState=='Failed'\" or \"status.displayStatus=='Ready'\".")
         c.argument('timeout', type=int, help='Maximum wait in seconds; past it the command exits 1.')
         c.argument('interval', type=int, help='Longest pause between polls in seconds (polls come every second, '
-                                              'then every 2 s, and slow down only after minutes, to at most '
+                                              'then every 2 s, and slow down only after an hour, to at most '
                                               'this).')
 
     with self.argument_context('acr replication status') as c:

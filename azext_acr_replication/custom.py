@@ -66,10 +66,12 @@ def _run_options(client, mode, **kwargs):
 
 
 def _deadline(client):
-    """A command without --timeout (update, delete): the default Deadline and a ReadBudget, bound to the client."""
+    """A command without --timeout (update, delete): a Deadline that never passes (as with the built-in, a write
+    is followed until ARM ends it) and a ReadBudget, bound to the client."""
+    import math
     from azext_acr_replication._client_factory import bind_deadline
     from azext_acr_replication.arm.deadline import Deadline
-    deadline = Deadline()
+    deadline = Deadline(math.inf)
     bind_deadline(client, deadline)
     return deadline
 

@@ -431,24 +431,27 @@ def test_az_with_a_wrong_api_version_fails_as_against_azure(az, emu):
 
 
 def test_every_answer_to_a_read_says_how_many_reads_are_left_as_arm_does(arm):
-    # ARM's current model: 250 reads, 25 more each second; 249 left after the first read (real answers say so)
+    # as recorded: x-ms-ratelimit-remaining-subscription-global-reads 16499 after the first read, and no other
+    # read header
     first = call(arm, "GET", REG)
-    assert first.headers["x-ms-ratelimit-remaining-subscription-reads"] == "249"
+    assert first.headers["x-ms-ratelimit-remaining-subscription-global-reads"] == "16499"
+    assert "x-ms-ratelimit-remaining-subscription-reads" not in first.headers
     missing = call(arm, "GET", REG + "/replications/nosuchreplica")
-    assert missing.status == 404 and int(missing.headers["x-ms-ratelimit-remaining-subscription-reads"]) <= 249
+    assert missing.status == 404 and int(missing.headers["x-ms-ratelimit-remaining-subscription-global-reads"]) <= 16499
     assert "x-ms-ratelimit-remaining-tenant-reads" in call(arm, "GET", "/subscriptions").headers  # tenant level
     written = put(arm, "eastus", "eastus")
-    assert written.status == 201 and "x-ms-ratelimit-remaining-subscription-reads" not in written.headers
+    assert written.status == 201 and "x-ms-ratelimit-remaining-subscription-global-reads" not in written.headers
 
 
 def test_an_empty_read_bucket_answers_429_with_retry_after_until_it_refills(arm):
     arm.knobs(arm_read_bucket=3, arm_read_refill_per_second=0.5)
-    lefts = [call(arm, "GET", REG).headers["x-ms-ratelimit-remaining-subscription-reads"] for _ in range(3)]
+    lefts = [call(arm, "GET", REG).headers["x-ms-ratelimit-remaining-subscription-global-reads"] for _ in range(3)]
     assert lefts == ["2", "1", "0"]
     throttled = call(arm, "GET", REG)
-    assert throttled.status == 429 and throttled.json["error"]["code"] == "TooManyRequests"
+    assert throttled.status == 429 and throttled.json["error"]["code"] == "SubscriptionRequestsThrottled"
+    assert "Number of 'read' requests for subscription" in throttled.json["error"]["message"]
     assert throttled.headers["retry-after"] == "2" and throttled.headers[
-        "x-ms-ratelimit-remaining-subscription-reads"] == "0"
+        "x-ms-ratelimit-remaining-subscription-global-reads"] == "0"
     assert put(arm, "eastus", "eastus").status == 201  # writes have a bucket of their own
     time.sleep(2.1)
     assert call(arm, "GET", REG).status == 200

@@ -82,7 +82,7 @@ def test_hours_long_waits_are_at_most_half_a_percent_late_and_read_little():
         length = hours * 3600 + 17
         lag, polls = follow(length)
         assert lag <= min(30, length / PollSchedule.STRETCH) + LATENCY
-        assert polls <= 650 + 120 * hours  # a flat 2 s would be 1,800 reads an hour for each replica
+        assert polls <= 1850 + 200 * (hours - 1)  # every 2 s for an hour, then fewer: a flat 2 s is 1,800 an hour
     clock = Clock()
     schedule = PollSchedule(clock=clock)
     pauses = []
@@ -173,20 +173,21 @@ def test_ten_regions_polling_every_2_s_are_not_slowed():
 def test_the_command_slows_down_in_proportion_when_arm_says_few_reads_are_left():
     clock = Clock()
     budget = ReadBudget(clock=clock, sleep=clock.sleep)
-    assert budget.current_rate() == RATE
+    assert budget.current_rate("sub") == RATE
     budget.observe("sub", 200)
-    assert budget.current_rate() == RATE
+    assert budget.current_rate("sub") == RATE
     budget.observe("sub", LOW // 5)
-    assert budget.current_rate() == pytest.approx(RATE / 5)
+    assert budget.current_rate("sub") == pytest.approx(RATE / 5)
     budget.observe("other", 0)
-    assert budget.current_rate() == FLOOR  # the subscription with the fewest left decides
+    assert budget.current_rate("other") == FLOOR
+    assert budget.current_rate("sub") == pytest.approx(RATE / 5)  # each subscription by its own count
     clock.now += REMEMBER + 1
-    assert budget.current_rate() == RATE  # old news: forgotten
+    assert budget.current_rate("other") == RATE  # old news: forgotten
     # with 25 reads left, reads come 2 a second once the burst is spent, not 10
     clock = Clock()
     budget = ReadBudget(clock=clock, sleep=clock.sleep)
     budget.observe("sub", 25)
-    waits = [budget.reserve() for _ in range(BURST + 10)]
+    waits = [budget.reserve("sub") for _ in range(BURST + 10)]
     assert waits[BURST + 9] - waits[BURST - 1] == pytest.approx(10 / (RATE * 25 / LOW))
 
 
@@ -289,7 +290,7 @@ def test_a_throttled_read_costs_one_pause_per_429_and_never_fails_while_the_dead
     assert response.http_response.status_code == 200  # 9 429s: more than azure-core's tries, not a failure
     assert len(transport.sent) == 10 and budget.reads == 10 and budget.pauses == 9
     assert clock.now == 9 * 2  # one Retry-After each, nothing more
-    assert budget.current_rate() == RATE  # ARM's last word: 240 left
+    assert budget.current_rate("s1") == RATE  # ARM's last word: 240 left
     # without a deadline (commands that do not wait): azure-core's bounded tries, then the 429 is the answer
     pipeline, transport = pipeline_with([throttled] * 9, None, None)
     pipeline._impl_policies[0].sleep = lambda *a, **k: None  # pylint: disable=protected-access
@@ -312,5 +313,47 @@ def test_with_few_reads_left_there_is_no_burst_either():
     budget = ReadBudget(clock=clock, sleep=clock.sleep)
     budget.observe("sub", 10)
     rate = RATE * 10 / LOW
-    waits = [budget.reserve() for _ in range(3)]
+    waits = [budget.reserve("sub") for _ in range(3)]
     assert waits[0] == 0 and waits[1] > 0 and waits[2] - waits[1] == pytest.approx(1 / rate)  # not 20 at once
+
+
+# --- review of issue 20 ----------------------------------------------------------------------------------------------
+def test_a_429_in_one_subscription_holds_only_that_subscriptions_reads():
+    clock = Clock()
+    budget = ReadBudget(clock=clock, sleep=clock.sleep)
+    budget.throttled(retry_after=20, subscription="s1")
+    assert budget.reserve("s1") == 20 and budget.reserve("s2") == 0
+    budget.observe("s1", 0)
+    assert budget.current_rate("s1") == FLOOR and budget.current_rate("s2") == RATE
+
+
+def test_retry_after_as_an_http_date_or_in_milliseconds_is_read():
+    from email.utils import formatdate
+    from azext_acr_replication.arm.errors import retry_after_seconds
+    assert retry_after_seconds({"Retry-After": formatdate(1000.0 + 20, usegmt=True)}, now=1000.0) == 20
+    assert retry_after_seconds({"Retry-After": formatdate(900.0, usegmt=True)}, now=1000.0) == 0
+    assert retry_after_seconds({"retry-after-ms": "1500"}) == 1.5
+    assert retry_after_seconds({"x-ms-retry-after-ms": "250", "Retry-After": "9"}) == 0.25
+    assert retry_after_seconds({"Retry-After": "7"}) == 7 and retry_after_seconds({"Retry-After": "soon"}) is None
+
+
+def test_a_429_whose_retry_after_is_a_date_holds_the_budget_until_that_date():
+    import email.utils
+    import time as real_time
+    from azure.core.rest import HttpRequest
+    clock = Clock()
+    budget = ReadBudget(clock=clock, sleep=clock.sleep)
+    date = email.utils.formatdate(real_time.time() + 20, usegmt=True)
+    pipeline, _ = pipeline_with([(429, {"Retry-After": date}), (200, {})], Deadline(600, clock, clock.sleep), budget)
+    pipeline.run(HttpRequest("GET", "https://management.azure.com/subscriptions/S1/x?api-version=1"))
+    assert budget.pauses == 1 and clock.now >= 18  # not the 5 s kept for a 429 without Retry-After
+
+
+@pytest.mark.parametrize("minutes", [10, 15, 30, 59])
+def test_a_wait_of_up_to_an_hour_ends_within_2_s_of_the_operation(minutes):
+    clock = Clock()
+    schedule = PollSchedule(clock=clock)
+    end = minutes * 60 + 0.3
+    while clock.now < end:
+        clock.now += schedule.next()
+    assert clock.now - end <= PollSchedule.STEADY

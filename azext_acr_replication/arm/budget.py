@@ -12,8 +12,9 @@ second; 12,000 an hour in the older model) and tells on every answer to a read h
   queues behind the others: polls are shared round-robin);
 - slows down (rate and burst) in proportion when ARM says fewer than LOW reads are left (never below FLOOR
   a second);
-- after a 429 holds every read of the command until the Retry-After ARM asked for has passed, then lets
-  them go one at a time: a 429 costs one pause, not one per thread and not a failure.
+- after a 429 holds every read of the command in that subscription until the Retry-After ARM asked for has
+  passed, then lets them go one at a time: a 429 costs one pause, not one per thread and not a failure.
+Each subscription keeps its own count (a fleet across subscriptions): ARM's limits are per subscription.
 """
 import threading
 import time
@@ -26,64 +27,81 @@ PAUSE = 5.0     # seconds to hold reads after a 429 that came without Retry-Afte
 REMEMBER = 60   # seconds a subscription's count of reads left is believed
 
 
+class _Lane:  # pylint: disable=too-few-public-methods
+    """One subscription's side of the budget (ARM counts and throttles each subscription on its own)."""
+
+    def __init__(self, tokens, now):
+        self.tokens = tokens
+        self.at = now        # when tokens was counted; in the future while a 429's pause lasts
+        self.left = None     # (reads ARM says are left, when it said so)
+
+
 class ReadBudget:  # pylint: disable=too-many-instance-attributes
-    """Thread-safe. take() before each read; observe() and throttled() with what ARM answered."""
+    """Thread-safe. take() before each read; observe() and throttled() with what ARM answered. Each
+    subscription has its own lane (rate, reads left, a 429's pause): a 429 or a low count in one subscription
+    never slows the reads of another, as ARM's limits are per subscription."""
 
     def __init__(self, rate=RATE, burst=BURST, clock=time.monotonic, sleep=time.sleep):
         self.rate, self.burst = float(rate), float(burst)
         self._clock, self._sleep = clock, sleep
         self._lock = threading.Lock()
-        self._tokens = self.burst
-        self._at = clock()  # when _tokens was counted; in the future while a 429's pause lasts
-        self._left = {}     # subscription -> (reads ARM says are left, when it said so)
+        self._lanes = {}
         self.reads = 0
         self.pauses = 0
 
-    def current_rate(self, now=None):
-        """Reads a second the command may make now: RATE, or less when ARM's count of reads left is low."""
-        now = self._clock() if now is None else now
-        left = [count for count, when in self._left.values() if now - when <= REMEMBER]
-        if not left or min(left) >= LOW:
-            return self.rate
-        return max(FLOOR, self.rate * min(left) / LOW)
+    def _lane(self, subscription):
+        key = (subscription or '').lower()
+        if key not in self._lanes:
+            self._lanes[key] = _Lane(self.burst, self._clock())
+        return self._lanes[key]
 
-    def reserve(self):
+    def current_rate(self, subscription='', now=None):
+        """Reads a second the command may make now in a subscription: RATE, or less when ARM's count of reads
+        left there is low."""
+        now = self._clock() if now is None else now
+        left = self._lane(subscription).left
+        if left is None or now - left[1] > REMEMBER or left[0] >= LOW:
+            return self.rate
+        return max(FLOOR, self.rate * left[0] / LOW)
+
+    def reserve(self, subscription=''):
         """Count one read; seconds it must wait for its turn."""
         with self._lock:
-            now = self._clock()
-            rate = self.current_rate(now)
+            lane, now = self._lane(subscription), self._clock()
+            rate = self.current_rate(subscription, now)
             burst = max(1.0, self.burst * rate / self.rate)  # few reads left: no bursts either
-            self._tokens = min(burst, self._tokens + max(0.0, now - self._at) * rate)
-            self._at = max(self._at, now)
-            self._tokens -= 1
+            lane.tokens = min(burst, lane.tokens + max(0.0, now - lane.at) * rate)
+            lane.at = max(lane.at, now)
+            lane.tokens -= 1
             self.reads += 1
-            return (self._at - now) + max(0.0, -self._tokens) / rate
+            return (lane.at - now) + max(0.0, -lane.tokens) / rate
 
-    def held_for(self):
-        """Seconds a 429's pause still holds every read."""
+    def held_for(self, subscription=''):
+        """Seconds a 429's pause still holds every read of a subscription."""
         with self._lock:
-            return max(0.0, self._at - self._clock())
+            return max(0.0, self._lane(subscription).at - self._clock())
 
-    def take(self, deadline=None):
+    def take(self, deadline=None, subscription=''):
         """Wait for this read's turn; with the command's Deadline, never past it (the caller then finds it
         expired)."""
-        pause = self.reserve()
+        pause = self.reserve(subscription)
         sleep = deadline.sleep if deadline is not None else self._sleep
         while pause > 0 and not (deadline is not None and deadline.expired):
             sleep(pause)
-            pause = self.held_for()  # a 429 came meanwhile: its pause holds this read too
+            pause = self.held_for(subscription)  # a 429 came meanwhile: its pause holds this read too
 
     def observe(self, subscription, left):
         """ARM's count of reads left for a subscription, from an answer."""
         with self._lock:
-            self._left[subscription] = (left, self._clock())
+            self._lane(subscription).left = (left, self._clock())
 
-    def throttled(self, retry_after=None):
-        """ARM answered a read 429: no read of the command goes before `retry_after` seconds (PAUSE when ARM
-        did not say), and then one at a time. The counts of reads left ARM gave before are out of date once the
-        pause is over (its bucket refills meanwhile): the next answers tell anew."""
+    def throttled(self, retry_after=None, subscription=''):
+        """ARM answered a read 429: no read of the subscription goes before `retry_after` seconds (PAUSE when
+        ARM did not say), and then one at a time. The count of reads left ARM gave before is out of date once
+        the pause is over (its bucket refills meanwhile): the next answers tell anew."""
         with self._lock:
-            self._left.clear()
-            self._at = max(self._at, self._clock() + (retry_after if retry_after else PAUSE))
-            self._tokens = min(self._tokens, 0.0) + 1.0  # the throttled read gives its turn back; no burst after
+            lane = self._lane(subscription)
+            lane.left = None
+            lane.at = max(lane.at, self._clock() + (retry_after if retry_after else PAUSE))
+            lane.tokens = min(lane.tokens, 0.0) + 1.0  # the throttled read gives its turn back; no burst after
             self.pauses += 1

@@ -42,13 +42,29 @@ def is_transient_failure(error):
     return lro_failed(error) and 'retry later' in describe(error).lower()
 
 
-def retry_after_seconds(headers):
-    """Seconds from a Retry-After header (delay-seconds form), or None."""
-    value = (headers or {}).get('Retry-After')
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except (TypeError, ValueError):
+def retry_after_seconds(headers, now=None):
+    """Seconds to wait from the headers azure-core reads too: retry-after-ms, x-ms-retry-after-ms, or Retry-After
+    as delay-seconds or an HTTP date (RFC 9110); None when there is none (or it cannot be read)."""
+    import email.utils
+    import time
+    headers = headers or {}
+    for name in ('retry-after-ms', 'x-ms-retry-after-ms'):
+        try:
+            return max(0.0, float(headers.get(name)) / 1000.0)
+        except (TypeError, ValueError):
+            pass
+    value = headers.get('Retry-After')
+    if value is None:
         return None
+    try:
+        return max(0.0, float(value))
+    except (TypeError, ValueError):
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(str(value)).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when - (time.time() if now is None else now))
 
 
 def retry_after(error):

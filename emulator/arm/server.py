@@ -139,17 +139,29 @@ class Handler(JsonHandler):
 
     def _within_read_limit(self, path):
         """ARM's read throttling: one token bucket per subscription (tenant-level reads: the tenant's), the reads
-        left on the answer, and 429 TooManyRequests with Retry-After when the bucket is empty."""
+        left on the answer, and 429 SubscriptionRequestsThrottled with Retry-After when the bucket is empty."""
         match = re.match(SUB, path, flags=re.IGNORECASE)
         scope, key = ("subscription", match.group("sub").lower()) if match else ("tenant", TENANT_ID)
         controls = self.emu.controls
         allowed, left, wait = controls.buckets.draw(("arm-reads", scope, key), controls["arm_read_refill_per_second"],
                                                     controls["arm_read_bucket"], time.time())
-        self._ratelimit = {"x-ms-ratelimit-remaining-{}-reads".format(scope): str(int(left))}
+        # the recorded service sends the subscription's global count (x-ms-ratelimit-remaining-subscription-
+        # global-reads: 16499 after one read) on every answer to a read, and no other read header
+        header = "x-ms-ratelimit-remaining-subscription-global-reads" if scope == "subscription" else \
+            "x-ms-ratelimit-remaining-tenant-reads"
+        self._ratelimit = {header: str(int(left))}
         if not allowed:
-            self._error(429, "TooManyRequests", "The request is being throttled as the limit has been reached for "
-                        "operation type - 'Read'. For more information, see - https://aka.ms/msdn-throttling",
-                        {"Retry-After": str(max(1, math.ceil(wait)))})
+            seconds = max(1, math.ceil(wait))
+            if scope == "subscription":
+                self._error(429, "SubscriptionRequestsThrottled",
+                            "Number of 'read' requests for subscription '{}' actor '{}' exceeded. Please try again "
+                            "after '{}' seconds after additional tokens are available. Refer to "
+                            "https://aka.ms/arm-throttling".format(key, CLIENT_ID, seconds),
+                            {"Retry-After": str(seconds)})
+            else:
+                self._error(429, "TooManyRequests", "The request is being throttled as the limit has been reached "
+                            "for operation type - 'Read'. For more information, see - https://aka.ms/msdn-throttling",
+                            {"Retry-After": str(seconds)})
         return allowed
 
     def _checked_version(self, versions, args, query):

@@ -14,10 +14,11 @@ DEFAULT_KNOBS = {
     "stuck_regions": [],         # replicas here never leave Syncing
     "token_lifetime": 3600,       # AAD (identity endpoint) tokens, seconds
     # ARM's read throttling (issue 20): a token bucket per subscription (and one for tenant-level reads), as
-    # ARM's current model: every answer to a read carries x-ms-ratelimit-remaining-subscription-reads, and an
-    # empty bucket answers 429 TooManyRequests with Retry-After
-    "arm_read_bucket": 250,          # reads at once (the bucket's size)
-    "arm_read_refill_per_second": 25,  # reads the bucket gains back each second
+    # ARM's current model: every answer to a read carries x-ms-ratelimit-remaining-subscription-global-reads (the
+    # recordings: 16499 after one read), and an empty bucket answers 429 SubscriptionRequestsThrottled with
+    # Retry-After; the refill is the global limit's (15 x a region's 25 a second)
+    "arm_read_bucket": 16500,        # reads at once (the bucket's size)
+    "arm_read_refill_per_second": 375,  # reads the bucket gains back each second
     # quirks of the real service (issue 13); all off by default
     "synchronous_writes": False,     # PUT/PATCH answer 200 at once when operation_seconds is 0 (rare in Azure)
     "recreate_failure_seconds": 0,   # a create within this many seconds after a delete of that replica ends Failed
