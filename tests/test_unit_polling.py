@@ -311,10 +311,10 @@ def test_a_write_does_not_wait_for_a_read_turn():
 def test_with_few_reads_left_there_is_no_burst_either():
     clock = Clock()
     budget = ReadBudget(clock=clock, sleep=clock.sleep)
-    budget.observe("sub", 10)
-    rate = RATE * 10 / LOW
+    budget.observe("sub", 5)
+    rate = RATE * 5 / LOW
     waits = [budget.reserve("sub") for _ in range(3)]
-    assert waits[0] == 0 and waits[1] > 0 and waits[2] - waits[1] == pytest.approx(1 / rate)  # not 20 at once
+    assert waits[0] == 0 and waits[1] > 0 and waits[2] - waits[1] == pytest.approx(1 / rate)  # not a burst at once
 
 
 # --- review of issue 20 ----------------------------------------------------------------------------------------------

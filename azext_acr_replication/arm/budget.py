@@ -19,8 +19,8 @@ Each subscription keeps its own count (a fleet across subscriptions): ARM's limi
 import threading
 import time
 
-RATE = 10.0     # reads a second, sustained: 40 % of ARM's refill, so a second command of the same identity fits
-BURST = 20      # reads at once: a plan's lookups, a round of polls of many regions
+RATE = 15.0     # reads a second, sustained: 30 waits every 2 s (a fleet); 60 % of ARM's regional refill
+BURST = 30      # reads at once: a plan's lookups, a round of polls of many regions
 LOW = 125       # reads left (half of ARM's bucket) below which the command slows down in proportion
 FLOOR = 0.2     # reads a second at the least, however few are left
 PAUSE = 5.0     # seconds to hold reads after a 429 that came without Retry-After
