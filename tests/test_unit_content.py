@@ -496,3 +496,16 @@ def test_a_repository_named_like_a_host_is_a_repository_of_this_registry():
         "docker.io/library/nginx"
     with pytest.raises(ValueError, match="another registry"):
         parse_repository("localhost:5000/app")
+
+
+def test_a_repository_is_in_no_region_only_once_every_region_has_answered():
+    from azext_acr_replication.images.repositories import RepositoryBoard, RepositoryRef
+    from azext_acr_replication.images.watch import MISSING, Observation
+    west = Target("westus", "westus", "Succeeded", "r.westus.geo.azurecr.io")
+    east = Target("eastus", "eastus", "Succeeded", "r.eastus.geo.azurecr.io")
+    nosuch = RepositoryRef("nosuch")
+    board = RepositoryBoard([west, east], [nosuch])
+    board.record(west, nosuch, Observation(MISSING), 0.1)
+    assert board.nowhere() == []  # eastus has not answered yet: not "unreachable", not "nowhere" either
+    board.record(east, nosuch, Observation(MISSING), 0.2)
+    assert board.nowhere() == [nosuch]

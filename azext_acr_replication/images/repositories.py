@@ -7,7 +7,7 @@ region's check reads the repository's whole tag list there (one paged listing), 
 regions' lists (compare.RepositoryComparison). Then the JSON report, the table's facts and the verdict
 (the one error line and the exit code). Plain Python over the watch and listings."""
 from azext_acr_replication.images import compare
-from azext_acr_replication.images.watch import MISSING, PRESENT, Board, Observation
+from azext_acr_replication.images.watch import MISSING, NOT_CHECKED, PRESENT, Board, Observation
 
 NO_REPOSITORY = 'no repository'   # how a region that does not hold the repository is shown
 SHOWN_IN_LINE = 5  # tags named per kind in the error line
@@ -97,11 +97,14 @@ class RepositoryBoard(Board):
         return False  # what the others hold can still grow: read again at every poll
 
     def nowhere(self):
-        """Repositories that every region that answered does not hold."""
+        """Repositories that every region that answered does not hold, once every region asked has answered
+        (a region still inside its first request is not taken for unreachable)."""
         found = []
         with self._lock:
             for image in self.images:
                 states = [self.observation(t, image).state for t in self.targets]
+                if NOT_CHECKED in states:
+                    continue
                 answered = [s for s in states if s in (PRESENT, MISSING)]
                 if answered and all(s == MISSING for s in answered):
                     found.append(image)
