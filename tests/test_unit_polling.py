@@ -357,3 +357,39 @@ def test_a_wait_of_up_to_an_hour_ends_within_2_s_of_the_operation(minutes):
     while clock.now < end:
         clock.now += schedule.next()
     assert clock.now - end <= PollSchedule.STEADY
+
+
+def test_the_result_of_an_ended_operation_does_not_queue_behind_polls():
+    clock = Clock()
+    budget = ReadBudget(clock=clock, sleep=clock.sleep)
+    for _ in range(BURST + 30):
+        budget.reserve("s")  # 30 polls queued behind the burst: the last goes 2 s from now
+    assert budget.reserve("s") > 2
+    assert budget.reserve("s", queue=False) == 0  # a final GET: at once (counted all the same)
+    budget.throttled(retry_after=4, subscription="s")
+    assert budget.reserve("s", queue=False) == 4  # but never inside a 429's pause
+
+
+def test_the_final_get_of_an_lro_is_marked_as_the_read_of_a_result():
+    from azext_acr_replication.arm import polling
+    seen = []
+
+    class Finished(polling.AdaptivePolling):
+        def __init__(self, done):
+            super().__init__()
+            self._done = done
+
+        def finished(self):
+            return self._done
+
+    def base_request_status(self, link):  # what azure-core's request_status does: the GET, through the pipeline
+        seen.append((link, polling.reading_a_result()))
+    original = polling.ARMPolling.request_status
+    polling.ARMPolling.request_status = base_request_status
+    try:
+        Finished(False).request_status("operationStatuses/1")
+        Finished(True).request_status("replications/eastus")
+    finally:
+        polling.ARMPolling.request_status = original
+    assert seen == [("operationStatuses/1", False), ("replications/eastus", True)]
+    assert polling.reading_a_result() is False

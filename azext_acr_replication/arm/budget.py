@@ -64,16 +64,20 @@ class ReadBudget:  # pylint: disable=too-many-instance-attributes
             return self.rate
         return max(FLOOR, self.rate * left[0] / LOW)
 
-    def reserve(self, subscription=''):
-        """Count one read; seconds it must wait for its turn."""
+    def reserve(self, subscription='', queue=True):
+        """Count one read; seconds it must wait for its turn. queue=False: a read that ends a wait (the result
+        of an operation that has ended) is counted but waits only for a 429's pause, not behind the polls."""
         with self._lock:
             lane, now = self._lane(subscription), self._clock()
             rate = self.current_rate(subscription, now)
             burst = max(1.0, self.burst * rate / self.rate)  # few reads left: no bursts either
             lane.tokens = min(burst, lane.tokens + max(0.0, now - lane.at) * rate)
+            held = max(0.0, lane.at - now)
             lane.at = max(lane.at, now)
             lane.tokens -= 1
             self.reads += 1
+            if not queue:
+                return held
             return (lane.at - now) + max(0.0, -lane.tokens) / rate
 
     def held_for(self, subscription=''):
@@ -81,10 +85,10 @@ class ReadBudget:  # pylint: disable=too-many-instance-attributes
         with self._lock:
             return max(0.0, self._lane(subscription).at - self._clock())
 
-    def take(self, deadline=None, subscription=''):
+    def take(self, deadline=None, subscription='', queue=True):
         """Wait for this read's turn; with the command's Deadline, never past it (the caller then finds it
         expired)."""
-        pause = self.reserve(subscription)
+        pause = self.reserve(subscription, queue)
         sleep = deadline.sleep if deadline is not None else self._sleep
         while pause > 0 and not (deadline is not None and deadline.expired):
             sleep(pause)

@@ -5,6 +5,7 @@
 every GET-until wait), how every read of the command takes its turn in the command's ReadBudget
 (ReadBudgetPolicy), and retries of throttled or failed requests, all within the command's Deadline."""
 import re
+import threading
 import time
 
 from azure.core.pipeline.policies import HTTPPolicy, RetryPolicy
@@ -68,6 +69,15 @@ class PollSchedule:
         return max(0.0, offset - waited)
 
 
+_RESULT_READ = threading.local()
+
+
+def reading_a_result():
+    """Whether the read this thread is about to make is the GET of an operation that has ended (it ends a
+    wait, and goes before the polls queued in the read budget)."""
+    return getattr(_RESULT_READ, 'on', False)
+
+
 class AdaptivePolling(ARMPolling):
     """ARMPolling on a PollSchedule counted from the write's answer; a Retry-After from ARM still wins, but no
     pause runs past the deadline: once it has passed, polling stops with TimedOut (the operation goes on in
@@ -82,6 +92,15 @@ class AdaptivePolling(ARMPolling):
     def initialize(self, client, initial_response, deserialization_callback):
         self._schedule = PollSchedule(self._cap)
         super().initialize(client, initial_response, deserialization_callback)
+
+    def request_status(self, status_link):
+        # called for every poll, and once more for the resource after the operation has ended (the final GET):
+        # that one ends the wait, so it does not queue behind other waits' polls
+        _RESULT_READ.on = self.finished()
+        try:
+            return super().request_status(status_link)
+        finally:
+            _RESULT_READ.on = False
 
     def _extract_delay(self):
         # the base class returns Retry-After when ARM sent one, else self._timeout
@@ -127,7 +146,7 @@ class ReadBudgetPolicy(HTTPPolicy):  # pylint: disable=too-few-public-methods
         found = _SUBSCRIPTION.search(request.http_request.url)
         subscription = found.group(1).lower() if found else ''
         if read:
-            budget.take(self.owner.deadline, subscription)
+            budget.take(self.owner.deadline, subscription, queue=not reading_a_result())
         response = self.next.send(request)
         headers = response.http_response.headers
         left = reads_left(headers)
