@@ -3,6 +3,7 @@ import glob
 import json
 import os
 import shlex
+import signal
 import shutil
 import subprocess
 import sys
@@ -97,8 +98,11 @@ class Az:
 
     def popen(self, command):
         args = shlex.split(command) if isinstance(command, str) else list(command)
+        # Ctrl-C as a terminal sends it: SIGINT at its default even when this run was started in the background
+        # by a shell without job control (which ignores SIGINT for it, and so for every child)
         return subprocess.Popen([AZ] + args, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, stdin=subprocess.DEVNULL, cwd=self.cwd)
+                                text=True, stdin=subprocess.DEVNULL, cwd=self.cwd,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def seed_version_check(config_dir):
