@@ -119,6 +119,25 @@ def validate_wait_condition(cmd, namespace):
     validate_timeout(namespace)
 
 
+def _parsed(cmd, namespace, values, parse, option):
+    """Space- or comma-separated values, each parsed by parse(text, the registry's login server), without
+    repeats, in the order given; a value parse refuses is a usage error naming the option."""
+    registry = _registry_name(cmd, namespace.registry_name) if namespace.registry_name else None
+    login_server = f'{registry}{_login_server_suffix(cmd)}' if registry else None
+    parsed = []
+    for value in values:
+        for part in value.split(','):
+            if not part.strip():
+                continue
+            try:
+                item = parse(part, login_server)
+            except ValueError as error:
+                raise ArgumentError(f'{option} {error}') from None
+            if item not in parsed:
+                parsed.append(item)
+    return parsed
+
+
 def validate_images(cmd, namespace):
     """--image values become ImageRefs; a bad reference is a usage error before any call."""
     from azext_acr_replication.images.refs import parse_image
@@ -126,19 +145,7 @@ def validate_images(cmd, namespace):
     values = getattr(namespace, 'image', None)
     if not values:
         return
-    registry = _registry_name(cmd, namespace.registry_name) if namespace.registry_name else None
-    login_server = f'{registry}{_login_server_suffix(cmd)}' if registry else None
-    images = []
-    for value in values:
-        for part in value.split(','):
-            if not part.strip():
-                continue
-            try:
-                image = parse_image(part, login_server)
-            except ValueError as error:
-                raise ArgumentError(f'--image {error}') from None
-            if image not in images:
-                images.append(image)
+    images = _parsed(cmd, namespace, values, parse_image, '--image')
     if not images:
         raise ArgumentError("--image needs a reference, e.g. 'app:1.0' or 'app@sha256:...'.")
     namespace.image = images
@@ -156,19 +163,7 @@ def validate_repositories(cmd, namespace):
     values = getattr(namespace, 'repository', None)
     if not values:
         return
-    registry = _registry_name(cmd, namespace.registry_name) if namespace.registry_name else None
-    login_server = f'{registry}{_login_server_suffix(cmd)}' if registry else None
-    names = []
-    for value in values:
-        for part in value.split(','):
-            if not part.strip():
-                continue
-            try:
-                name = parse_repository(part, login_server)
-            except ValueError as error:
-                raise ArgumentError(f'--repository {error}') from None
-            if name not in names:
-                names.append(name)
+    names = _parsed(cmd, namespace, values, parse_repository, '--repository')
     if not names:
         raise ArgumentError("--repository needs a repository name, e.g. 'app' or 'team/api'.")
     namespace.repository = names

@@ -5,10 +5,10 @@ over its sync time; a bulk seed; a token service that reads one scope only (knob
 import time
 
 import pytest
-import requests
 
 from emulator.state import CLIENT_ID
 from tests.armclient import call, registry_path
+from tests.test_emulator_dataplane import session
 
 HOST = "demopremium.{}.geo.azurecr.io"
 
@@ -19,14 +19,6 @@ def arm(emu):
     emu.knobs(operation_seconds=0)
     assert call(emu, "PATCH", registry_path(), {"properties": {"regionalEndpoints": "Enabled"}}).status == 200
     return emu
-
-
-def session(emu):
-    http = requests.Session()
-    http.trust_env = False
-    http.proxies = {"https": emu.proxy_url}
-    http.verify = emu.cert_path
-    return http
 
 
 def token_for(emu, http, host, *scopes):
