@@ -185,8 +185,9 @@ long-summary: >
 
 
     On purpose: untagged manifests are not compared (they have no tag to pull by; check one with
-    --image REPO@sha256:...). A tag pushed, moved or deleted while the command reads is listed under
-    changedWhileReading instead of being judged; --repository --wait judges every tag, those pushed
+    --image REPO@sha256:...). A tag pushed before the command began is judged; one pushed, moved or
+    deleted after it began, while the command reads, is listed under changedWhileReading instead of being
+    judged, and the answer is then not a yes (exit 1); --repository --wait judges every tag, those pushed
     meanwhile too, so a tag pushed just before the command is always waited for.
 examples:
   - name: Show every replica, its status and for how long, and its regional endpoint.

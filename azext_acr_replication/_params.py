@@ -31,6 +31,23 @@ NO_WAIT_HELP = ("Return once the operation has started, without waiting for it t
 
 
 OLD_ROUTING_FLAG = '--region-endpoint-enabled'
+REPEAT_HELP = 'Repeat the option or give several values: {0} a {0} b c is {0} a b c.'
+
+
+class _Typed(list):
+    """The values typed for an option, as opposed to its default (None, or `az configure --defaults`)."""
+
+
+class Accumulate(argparse.Action):  # pylint: disable=too-few-public-methods
+    """An option that takes several values keeps every occurrence, in order: `-l a -l b c` is `-l a b c`
+    (argparse's own 'store' keeps only the last, so `sync -l eastus -l uksouth --prune` would delete eastus)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        typed = getattr(namespace, self.dest, None)
+        if not isinstance(typed, _Typed):
+            typed = _Typed()  # the first occurrence replaces the default
+        typed.extend(values if isinstance(values, list) else [values])
+        setattr(namespace, self.dest, typed)
 
 
 def _core_deprecates(command, flag):
@@ -68,7 +85,8 @@ def load_arguments(self, _):
                         'You can configure the default group using `az configure --defaults group=<name>`.')
         c.argument('replication_name', options_list=['--name', '-n'],
                    help='The name of the replica (by default the name of its region).')
-        c.argument('tags', arg_type=tags_type, validator=validate_tags)
+        c.argument('tags', arg_type=tags_type, validator=validate_tags, action=Accumulate,
+                   help=tags_type.settings['help'] + ' ' + REPEAT_HELP.format('--tags'))
         c.argument('timeout', type=int, validator=validate_timeout,
                    help='Seconds the whole command may take (following operations, --wait-ready, replicas another '
                         'run is still creating, retries) before giving up with exit code 1; what was started goes '
@@ -82,10 +100,10 @@ def load_arguments(self, _):
     for scope in ['acr replication create', 'acr replication sync']:
         with self.argument_context(scope) as c:
             c.argument('location', options_list=['--location', '-l'], nargs='+', validator=validate_locations,
-                       configured_default='location',
-                       help='One or more regions, space- or comma-separated (e.g. japaneast eastus). Values from: '
-                            '`az account list-locations`. You can configure the default location using '
-                            '`az configure --defaults location=<location>`.')
+                       configured_default='location', action=Accumulate,
+                       help='One or more regions, space- or comma-separated (e.g. japaneast eastus). '
+                            + REPEAT_HELP.format('-l') + ' Values from: `az account list-locations`. You can '
+                            'configure the default location using `az configure --defaults location=<location>`.')
             _routing_arguments(c, scope, ROUTING_HELP + (' Default: true.' if scope.endswith('create') else
                                                          ' Omit to leave it as it is.'))
             c.argument('zone_redundancy', arg_type=get_enum_type(ZONES), help=ZONE_HELP)
@@ -103,10 +121,10 @@ def load_arguments(self, _):
                    help='The name of the container registry (or use --file for several). You can configure the '
                         'default registry name using `az configure --defaults acr=<registry name>`.')
         c.argument('location', options_list=['--location', '-l'], nargs='+', validator=validate_locations,
-                   configured_default='location', required=False,
-                   help='One or more regions, space- or comma-separated (e.g. japaneast eastus). Values from: '
-                        '`az account list-locations`. You can configure the default location using '
-                        '`az configure --defaults location=<location>`. Not with --file.')
+                   configured_default='location', required=False, action=Accumulate,
+                   help='One or more regions, space- or comma-separated (e.g. japaneast eastus). '
+                        + REPEAT_HELP.format('-l') + ' Values from: `az account list-locations`. You can configure '
+                        'the default location using `az configure --defaults location=<location>`. Not with --file.')
         c.argument('file', options_list=['--file'], validator=validate_sync_source,
                    help="A desired-state file (YAML or JSON) for a fleet of registries, instead of -r and -l: "
                         "'registries:' then, per registry, name, locations and optionally resourceGroup, "
@@ -141,12 +159,15 @@ def load_arguments(self, _):
                                               'this).')
 
     with self.argument_context('acr replication status') as c:
-        c.argument('image', options_list=['--image'], nargs='+', validator=validate_images,
+        c.argument('image', options_list=['--image'], nargs='+', validator=validate_images, action=Accumulate,
                    help='One or more images to look for in every replica, as REPO:TAG or REPO@sha256:DIGEST '
-                        '(space- or comma-separated). Needs regional endpoints on the registry.')
+                        '(space- or comma-separated). ' + REPEAT_HELP.format('--image') +
+                        ' Needs regional endpoints on the registry.')
         c.argument('repository', options_list=['--repository'], nargs='+', validator=validate_repositories,
+                   action=Accumulate,
                    help='One or more repositories (space- or comma-separated): every tag of each, compared in every '
-                        'replica (tag -> digest per region). Needs regional endpoints on the registry.')
+                        'replica (tag -> digest per region). ' + REPEAT_HELP.format('--repository') +
+                        ' Needs regional endpoints on the registry.')
         c.argument('all_repositories', options_list=['--all-repositories'], action='store_true',
                    help="Every region's whole catalog compared with the home region's: repositories and tags "
                         'present, missing, extra and with another digest, and how far a Syncing replica has got. '

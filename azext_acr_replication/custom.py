@@ -76,6 +76,15 @@ def _deadline(client):
     return deadline
 
 
+def _sdk_api_version(client):
+    """The api-version the installed SDK reads registries with (azure-cli 2.91: 2026-09-01-preview)."""
+    for owner in (getattr(client, 'registries', None), client):
+        version = getattr(getattr(owner, '_config', None), 'api_version', None)
+        if isinstance(version, str):
+            return version
+    return None
+
+
 def _routing(global_endpoint_routing, region_endpoint_enabled):
     """--global-endpoint-routing wins over its deprecated name --region-endpoint-enabled, as on azure-cli 2.86."""
     return region_endpoint_enabled if global_endpoint_routing is None else global_endpoint_routing
@@ -262,6 +271,7 @@ def acr_replication_status(cmd, client, registry_name, resource_group_name=None,
     from azext_acr_replication._client_factory import bind_deadline
     from azext_acr_replication.arm.deadline import Deadline
     from azext_acr_replication.arm.errors import exit_after_output
+    from azext_acr_replication.arm.api_versions import RegistryReader
     from azext_acr_replication.arm.lookup import none_if_not_found
     from azext_acr_replication.replicas import status as replica_status
     deadline = Deadline(timeout)
@@ -269,9 +279,10 @@ def acr_replication_status(cmd, client, registry_name, resource_group_name=None,
     lookup = _lookup(cmd, client)
     ref = lookup.find(registry_name, resource_group_name)
 
-    def get_registry():
-        return lookup.call(ref, lambda group: lookup.arm_get(
-            replica_status.registry_url(lookup.subscription, group, ref.name)))
+    reader = RegistryReader(lambda version: lookup.call(ref, lambda group: lookup.arm_get(
+        replica_status.registry_url(lookup.subscription, group, ref.name, version))),
+        sdk_version=_sdk_api_version(client), debug=logger.debug)
+    get_registry = reader.read
 
     def list_replicas():
         return lookup.call(ref, lambda group: list(client.replications.list(group, ref.name)))
@@ -279,7 +290,10 @@ def acr_replication_status(cmd, client, registry_name, resource_group_name=None,
     def get_replica(name):
         return none_if_not_found(
             lambda: lookup.call(ref, lambda group: client.replications.get(group, ref.name, name)))
-    registry = get_registry()
+    question = '--image' if image else '--repository' if repository else '--all-repositories' if all_repositories \
+        else None
+    registry = replica_status.first_read(reader, question, lambda: lookup.call(
+        ref, lambda group: client.registries.get(group, ref.name)).serialize(keep_readonly=True), logger.warning)
     replicas = replica_status.with_unlisted_replicas(registry, list_replicas(), get_replica)
     if image:
         from azext_acr_replication.images.check import ArmView, check_images
@@ -290,7 +304,8 @@ def acr_replication_status(cmd, client, registry_name, resource_group_name=None,
         from azext_acr_replication.images.check import ArmView, check_repositories
         result, failure = check_repositories(cmd, registry, replicas, repository, wait, deadline.seconds,
                                              _progress(cmd), arm=ArmView(registry, get_registry, list_replicas,
-                                                                         get_replica), started=deadline.started)
+                                                                         get_replica), started=deadline.started,
+                                             began_at=deadline.began_at)
     elif all_repositories:
         from azext_acr_replication.images.check import check_all_repositories
         result, failure = check_all_repositories(cmd, registry, replicas, get_registry, list_replicas, wait,

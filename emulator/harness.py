@@ -71,6 +71,26 @@ class RunningEmulator:
     def writes(self):
         return [e for e in self.requests() if e["method"] in ("PUT", "PATCH", "DELETE")]
 
+    def clear_log(self):
+        """Forget the requests so far (ARM's and the data plane's): what follows is what a test counts."""
+        self.emulator.clear_log()
+
+    def add_replicas(self, registry, *locations, **settings):
+        """Replicas that exist already, as if created earlier: provisioned and Ready by default (settings: name,
+        tags, routing, zone, state='Creating'|'Failed'|..., syncing=True). Returns their names."""
+        return self.emulator.add_replicas(registry, *locations, **settings)
+
+    def set_registry(self, registry, **settings):
+        """sku='Premium', regional_endpoints=True, role_assignment_mode='AbacRepositoryPermissions'."""
+        self.emulator.set_registry(registry, **settings)
+
+    def replicated(self, registry, *locations, regional_endpoints=True, **settings):
+        """The usual start of a test: replicas Ready in locations and, by default, regional endpoints on."""
+        names = self.add_replicas(registry, *locations, **settings) if locations else []
+        if regional_endpoints:
+            self.set_registry(registry, regional_endpoints=True)
+        return names
+
     def reset(self, extra_registries=0):
         self.emulator.reset(extra_registries=extra_registries)
 

@@ -190,3 +190,12 @@ def test_sync_no_wait_returns_at_once(az, emu):
     az("acr replication sync {} -l eastus japaneast --no-wait".format(REG))
     assert time.monotonic() - started < 3 + 3
     assert sorted(writes(emu)) == [("PUT", "eastus"), ("PUT", "japaneast")]
+
+
+def test_create_on_an_existing_replica_keeps_its_tags_where_the_builtins_put_clears_them(az, builtin_az, emu):
+    emu.add_replicas("demopremium", "eastus", tags={"team": "a"})
+    emu.clear_log()
+    result = az("acr replication create {} -l eastus".format(REG))
+    assert result.json["tags"] == {"team": "a"} and emu.writes() == []
+    emu.knobs(synchronous_put_existing=True)  # the spec's 200 for a PUT of an existing replica: no 30 s first poll
+    assert builtin_az("acr replication create {} -l eastus".format(REG)).json["tags"] == {}  # its PUT sends no tags

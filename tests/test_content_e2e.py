@@ -211,28 +211,51 @@ def test_untagged_manifests_are_not_compared(az, emu):
 
 
 @pytest.mark.parametrize("option", ["--repository app", "--all-repositories"])
-def test_tags_pushed_while_the_command_reads_are_set_aside(az, emu, option):
+def test_tags_pushed_while_the_command_reads_are_set_aside_and_never_judged_a_yes(az, emu, option):
     """westus is held 4 s while the other regions answer; a tag pushed meanwhile reaches westus's answer but
-    not the others': judged, it would be missing there; set aside, the command says it changed while reading."""
+    not the others': judged, it would be missing there; set aside, the command says it changed while reading, and
+    as it did not judge it, the answer is not a yes (exit 1)."""
     regions(az, emu, "eastus")
     emu.push("demopremium", "app", "v1")
-    emu.fault(status=200, method="GET", path="/acr/v1/app/_tags", host="westus", delay=4)
+    emu.fault(status=200, method="GET", path="/acr/v1/app/_tags", host="westus", delay=5)
     emu.emulator.clear_log()
     proc = az.popen("acr replication status {} {}".format(REG, option))
     deadline = time.monotonic() + 30
     while not [e for e in listings(emu, host="eastus") if "app" in e["path"] and e["status"] == 200]:
         assert time.monotonic() < deadline and proc.poll() is None
         time.sleep(0.05)
+    # the command began before eastus answered, and judges what was pushed up to a second after it began (the
+    # registry's Date is whole seconds): 1.5 s after eastus's answer, a push is surely after that
+    time.sleep(1.5)
     emu.push("demopremium", "app", "new", lag_seconds={"eastus": 600})
     out, err = proc.communicate(timeout=60)
     result = json.loads(out)
-    assert proc.returncode == 0, err
-    assert result["complete"] is True
+    assert proc.returncode == 1, err
+    assert result["complete"] is False
     if option == "--repository app":
-        assert repo(result, "app")["changedWhileReading"] == ["new"]
-        assert "new" in repo(result, "app")["tags"]
+        assert repo(result, "app")["changedWhileReading"] == ["new"] and repo(result, "app")["missing"] == []
+        assert repo(result, "app")["inEveryRegion"] is False
+        assert "app: new pushed or moved while the command read it, not judged" in err
     else:
-        assert region(result, "eastus")["changedWhileReading"] == 1
+        assert region(result, "eastus")["changedWhileReading"] == 1 and region(result, "eastus")["state"] == "same"
+        assert "eastus: 1 tags pushed or moved while the command read them, not judged" in err
+
+
+def test_tags_pushed_and_moved_just_before_the_command_are_judged(az, emu):
+    """A tag pushed a moment before the command began is judged, whatever the sub-second part of its time and the
+    whole seconds of the registry's Date: a new tag not yet in japaneast, a re-pushed one eastus still has the old
+    digest of."""
+    regions(az, emu, "eastus", "japaneast")
+    emu.push("demopremium", "app", "t1")
+    old = emu.push("demopremium", "app", "t2")
+    emu.push("demopremium", "app", "t3", lag_seconds={"japaneast": 600})
+    new = emu.push("demopremium", "app", "t2", lag_seconds={"eastus": 600})
+    result = az("acr replication status {} --repository app".format(REG), expect=1)
+    app = repo(result.json, "app")
+    assert app["changedWhileReading"] == [] and app["inEveryRegion"] is False
+    assert app["missing"] == [{"tag": "t3", "regions": ["japaneast"]}]
+    digests = {"westus": new["digest"], "eastus": old["digest"], "japaneast": new["digest"]}
+    assert app["skew"] == [{"tag": "t2", "digests": digests}]
 
 
 # --- permissions ---------------------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ def wait_op(emu, url, seconds=10):
     deadline = time.time() + seconds
     while time.time() < deadline:
         status = call(emu, "GET", url).json["status"]
-        if status in ("Succeeded", "Failed"):
+        if status in ("Succeeded", "Failed", "Canceled"):
             return status
         time.sleep(0.05)
     raise AssertionError("operation did not end")
@@ -306,11 +306,11 @@ def test_recreate_failure_window_fails_a_create_right_after_a_delete(arm):
     assert done(arm, put(arm, "eastus", "eastus")) == "Succeeded"  # a PUT on the Failed replica, later
 
 
-def test_transient_failures_end_failed_with_retry_later_the_given_number_of_times(arm):
+def test_transient_failures_end_failed_with_a_service_fault_the_given_number_of_times(arm):
     arm.knobs(operation_seconds=0, transient_failures={"eastus": 1})
     first = put(arm, "eastus", "eastus")
     assert done(arm, first) == "Failed"
-    assert "retry later" in call(arm, "GET", first.headers["azure-asyncoperation"]).json["error"]["message"].lower()
+    assert call(arm, "GET", first.headers["azure-asyncoperation"]).json["error"]["code"] == "InternalServerError"
     assert done(arm, put(arm, "eastus", "eastus")) == "Succeeded"
     assert done(arm, put(arm, "japaneast", "japaneast")) == "Succeeded"  # other regions unaffected
 
@@ -371,11 +371,31 @@ def test_a_registry_route_refuses_an_unknown_api_version_like_arm(arm):
     assert resp.status == 400 and resp.json["error"]["code"] == "NoRegisteredProviderFound"
     message = resp.json["error"]["message"]
     assert message.startswith("No registered resource provider found for location 'westus' and API version "
-                              "'2099-01-01' for type 'registries'. The supported api-versions are '2017-03-01, ")
-    assert "2025-03-01-preview" in message and "2026-01-01-preview" in message and "2026-09-01-preview" in message
-    resp = call(arm, "GET", REG + "/replications?api-version=2017-03-01")  # replications came later
+                              "'2099-01-01' for type 'registries'. The supported api-versions are '2020-11-01-preview, ")
+    for version in ("2025-03-01-preview", "2026-01-01-preview", "2026-09-01-preview", "2026-11-01"):
+        assert version in message
+    resp = call(arm, "GET", REG + "/replications?api-version=2017-03-01")
     assert resp.status == 400 and "for type 'registries/replications'" in resp.json["error"]["message"]
-    assert call(arm, "GET", REG + "?api-version=2017-03-01").status == 200
+
+
+def test_the_versions_arm_serves_are_those_real_answers_list(arm):
+    """api-supported-versions of the recorded replication answers (2026-09-10): 2024-01-01-preview,
+    2025-09-01-preview, 2026-03-01-preview and 2026-11-01 served; 2017-10-01, 2019-05-01 and 2019-12-01-preview not."""
+    for version in ("2024-01-01-preview", "2025-09-01-preview", "2026-03-01-preview", "2026-11-01"):
+        assert call(arm, "GET", REG + "/replications?api-version=" + version).status == 200, version
+        assert call(arm, "GET", REG + "?api-version=" + version).status == 200, version
+    for version in ("2017-03-01", "2017-10-01", "2019-05-01", "2019-12-01-preview"):
+        assert call(arm, "GET", REG + "/replications?api-version=" + version).status == 400, version
+
+
+def test_retired_versions_are_refused_and_left_out_of_the_list_for_every_type_or_one(arm):
+    arm.knobs(retired_api_versions=["2026-03-01-preview", "registries=2026-09-01-preview"])
+    refused = call(arm, "GET", REG + "?api-version=2026-09-01-preview")
+    assert refused.status == 400 and refused.json["error"]["code"] == "NoRegisteredProviderFound"
+    listed = refused.json["error"]["message"].split("supported api-versions are '")[1].split("'")[0].split(", ")
+    assert "2026-09-01-preview" not in listed and "2026-03-01-preview" not in listed and "2026-11-01" in listed
+    assert call(arm, "GET", REG + "/replications?api-version=2026-09-01-preview").status == 200  # registries only
+    assert call(arm, "GET", REG + "/replications?api-version=2026-03-01-preview").status == 400  # every type
 
 
 def test_arms_own_routes_refuse_an_unknown_api_version_and_a_missing_one(arm):
@@ -393,13 +413,21 @@ def test_arms_own_routes_refuse_an_unknown_api_version_and_a_missing_one(arm):
     assert call(arm, "POST", policy + "?api-version=2026-09-01-preview", {"operation": {}}).status == 400
 
 
-def test_regional_endpoints_appear_only_from_2026_01_01_preview_on(arm):
+def test_each_version_has_the_registry_properties_the_spec_gives_it(arm):
+    """regionalEndpoints*, endpointProtocol: the 2026 previews only (2026-11-01: no source says; the knob adds it);
+    roleAssignmentMode: from 2025-03-01-preview on and in 2025-11-01 (not 2025-04-01)."""
     call(arm, "PATCH", REG + "?api-version=2026-09-01-preview", {"properties": {"regionalEndpoints": "Enabled"}})
-    for version, present in (("2025-11-01", False), ("2025-12-01-preview", False), ("2025-03-01-preview", False),
-                             ("2026-01-01-preview", True), ("2026-09-01-preview", True)):
+    for version, regional, role in (("2025-11-01", False, True), ("2025-12-01-preview", False, True),
+                                    ("2025-03-01-preview", False, True), ("2025-04-01", False, False),
+                                    ("2024-11-01-preview", False, False), ("2026-01-01-preview", True, True),
+                                    ("2026-03-01-preview", True, True), ("2026-09-01-preview", True, True),
+                                    ("2026-11-01", False, True)):
         properties = call(arm, "GET", REG + "?api-version=" + version).json["properties"]
-        assert ("regionalEndpoints" in properties) is present, version
-        assert ("regionalEndpointHostNames" in properties) is present, version
+        for name in ("regionalEndpoints", "regionalEndpointHostNames", "endpointProtocol"):
+            assert (name in properties) is regional, (version, name)
+        assert ("roleAssignmentMode" in properties) is role, version
+    arm.knobs(regional_endpoint_versions=["2026-11-01"])
+    assert "regionalEndpoints" in call(arm, "GET", REG + "?api-version=2026-11-01").json["properties"]
     # an older version does not know the property: a PATCH with it changes nothing
     call(arm, "PATCH", REG + "?api-version=2025-11-01", {"properties": {"regionalEndpoints": "Disabled"}})
     assert call(arm, "GET", REG).json["properties"]["regionalEndpoints"] == "Enabled"
@@ -416,11 +444,11 @@ def test_operation_urls_carry_the_api_version_of_the_request(arm):
 
 def test_the_extensions_own_api_versions_are_ones_the_service_knows():
     # what the extension sends outside its SDK: a wrong one fails here (and the e2e tests), not in Azure
+    from azext_acr_replication.arm.api_versions import REGIONAL_ENDPOINT_VERSIONS
     from azext_acr_replication.arm.lookup import RESOURCES_API_VERSION
-    from azext_acr_replication.replicas.status import REGISTRY_API_VERSION
     from emulator.arm import api_versions
-    assert REGISTRY_API_VERSION in api_versions.REGISTRY_VERSIONS
-    assert api_versions.has_regional_endpoints(REGISTRY_API_VERSION)  # status reads regionalEndpointHostNames
+    for version in REGIONAL_ENDPOINT_VERSIONS:  # status reads regionalEndpointHostNames with one of them
+        assert version in api_versions.REGISTRY_VERSIONS and api_versions.has_regional_endpoints(version)
     assert RESOURCES_API_VERSION in api_versions.ARM_VERSIONS
 
 
@@ -458,3 +486,52 @@ def test_an_empty_read_bucket_answers_429_with_retry_after_until_it_refills(arm)
     # another subscription has its own bucket
     assert call(arm, "GET", "/subscriptions/00000000-0000-0000-0000-00000000e002/resourceGroups/team-rg/providers/"
                 "Microsoft.ContainerRegistry/registries/teampremium").status == 200
+
+
+# --- answers the spec allows that the recordings do not show (knobs, off by default) ----------------------------
+def test_a_tags_only_patch_and_a_put_of_an_existing_replica_can_answer_200_at_once(arm):
+    arm.knobs(operation_seconds=0)
+    done(arm, put(arm, "eastus", "eastus"))
+    assert call(arm, "PATCH", REG + "/replications/eastus", {"tags": {"a": "b"}}).status == 201  # the recordings'
+    arm.knobs(synchronous_tag_patch=True, synchronous_put_existing=True, operation_seconds=30)
+    patched = call(arm, "PATCH", REG + "/replications/eastus", {"tags": {"a": "c"}})
+    assert patched.status == 200 and "azure-asyncoperation" not in patched.headers
+    assert patched.json["properties"]["provisioningState"] == "Succeeded" and patched.json["tags"] == {"a": "c"}
+    again = put(arm, "eastus", "eastus")
+    assert again.status == 200 and again.json["properties"]["provisioningState"] == "Succeeded"
+    created = put(arm, "japaneast", "japaneast")
+    assert created.status == 201  # a new replica: an LRO whatever the knobs
+    routed = call(arm, "PATCH", REG + "/replications/eastus", {"properties": {"regionEndpointEnabled": False}})
+    assert routed.status == 201  # routing: an LRO, as recorded
+
+
+def test_canceled_regions_end_canceled(arm):
+    arm.knobs(operation_seconds=0, canceled_regions=["eastus"])
+    resp = put(arm, "eastus", "eastus")
+    assert done(arm, resp) == "Canceled"
+    assert call(arm, "GET", REG + "/replications/eastus").json["properties"]["provisioningState"] == "Canceled"
+
+
+def test_provisioning_display_status_while_creating_and_updating(arm):
+    arm.knobs(operation_seconds=0.5, provisioning_display_status=True)
+    resp = put(arm, "eastus", "eastus")
+    assert resp.json["properties"]["status"]["displayStatus"] == "Provisioning"
+    status = call(arm, "GET", REG + "/replications/eastus").json["properties"]["status"]
+    assert status == {"displayStatus": "Provisioning", "message": "The replication is provisioning.",
+                      "timestamp": status["timestamp"]}
+    done(arm, resp)
+    assert call(arm, "GET", REG + "/replications/eastus").json["properties"]["status"]["displayStatus"] == "Ready"
+
+
+def test_a_delete_can_point_at_operation_statuses_which_answer_200_deleting_until_done(arm):
+    arm.knobs(operation_seconds=0)
+    done(arm, put(arm, "eastus", "eastus"))
+    arm.knobs(operation_seconds=0.6, delete_status_url="operationStatuses")
+    resp = call(arm, "DELETE", REG + "/replications/eastus")
+    location = resp.headers["location"]
+    assert resp.status == 202 and "/replications/eastus/operationStatuses/replications-" in location
+    polled = call(arm, "GET", location)
+    assert polled.status == 200 and polled.json == {"status": "Deleting"} and "location" not in polled.headers
+    time.sleep(0.7)
+    assert call(arm, "GET", location).json == {"status": "Succeeded"}
+    assert call(arm, "GET", REG + "/replications/eastus").status == 404

@@ -1,6 +1,7 @@
 """The emulator's registry data plane: regional endpoints in the registry resource, the proxy that
 serves *.azurecr.io (and refuses everything else), the OAuth2 challenge flow, manifests, pushes that
 spread with a lag, and data-plane faults."""
+import json
 import time
 
 import pytest
@@ -304,6 +305,28 @@ def test_every_manifest_type_is_stored_and_served_only_when_accepted(arm):
                     "Accept": ACCEPT, "Authorization": "Bearer " + token}).status_code == 200
     refused = http.get(url + "index", headers={"Accept": OCI_MANIFEST, "Authorization": "Bearer " + token})
     assert refused.json()["errors"][0]["message"] == "OCI index found, but accept header does not support OCI indexes"
+
+
+def test_a_schema_1_manifest_is_served_signed_with_the_digest_of_its_payload(arm):
+    """docker/libtrust: the digest covers the payload before the signatures plus formatTail, not the bytes served;
+    only to a client whose Accept names the type, as every manifest type."""
+    import base64
+    import hashlib
+    from emulator.state.images import OCI_MANIFEST, SCHEMA1_SIGNED
+    http = session(arm)
+    token = access_token(arm, http, "demopremium.azurecr.io", repository="legacy")
+    url = "https://demopremium.azurecr.io/v2/legacy/manifests/v1"
+    pushed = arm.push("demopremium", "legacy", "v1", media_type=SCHEMA1_SIGNED)
+    got = http.get(url, headers={"Accept": SCHEMA1_SIGNED, "Authorization": "Bearer " + token})
+    assert got.status_code == 200 and got.headers["Content-Type"] == SCHEMA1_SIGNED
+    manifest = got.json()
+    assert manifest["schemaVersion"] == 1 and manifest["name"] == "legacy" and manifest["tag"] == "v1"
+    protected = json.loads(base64.urlsafe_b64decode(manifest["signatures"][0]["protected"] + "=="))
+    payload = got.content[:protected["formatLength"]] + base64.urlsafe_b64decode(protected["formatTail"] + "==")
+    assert got.headers["Docker-Content-Digest"] == pushed["digest"] == "sha256:" + hashlib.sha256(payload).hexdigest()
+    assert pushed["digest"] != "sha256:" + hashlib.sha256(got.content).hexdigest()
+    refused = http.get(url, headers={"Accept": OCI_MANIFEST, "Authorization": "Bearer " + token})
+    assert refused.status_code == 404 and refused.json()["errors"][0]["code"] == "MANIFEST_UNKNOWN"
 
 
 def test_digest_header_can_be_omitted(arm):

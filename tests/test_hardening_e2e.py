@@ -195,7 +195,7 @@ def test_transient_failed_lro_is_retried(az, emu):
     emu.knobs(operation_seconds=0.2, transient_failures={"eastus": 1})
     result = az("acr replication create {} -l eastus".format(REG))
     assert result.json["provisioningState"] == "Succeeded"
-    assert "Please retry later" in result.stderr and "Trying again in 5 s (1 of 3)" in result.stderr
+    assert "InternalServerError" in result.stderr and "Trying again in 5 s (1 of 3)" in result.stderr
     assert [m for m, _, _ in writes(emu)] == ["PUT", "PUT"]
 
 

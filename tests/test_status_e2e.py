@@ -453,3 +453,48 @@ def test_timeout_without_wait_is_a_usage_error(az, emu, args):
     result = az("acr replication status {} {}".format(REG, args), expect=2)
     assert "--timeout is how long --wait waits" in result.stderr and "Traceback" not in result.stderr
     assert emu.requests() == []
+
+
+# --- the api-version of the registry read -------------------------------------------------------------------------
+PREVIEWS = ["registries=2026-09-01-preview", "registries=2026-03-01-preview", "registries=2026-01-01-preview"]
+
+
+def test_a_retired_registry_version_gives_way_to_the_newest_one_arm_lists_with_regional_endpoints(az, emu):
+    emu.replicated("demopremium", "eastus")
+    emu.push("demopremium", "app", "v1")
+    emu.knobs(retired_api_versions=["registries=2026-09-01-preview"])
+    result = az("acr replication status {} -g demo-rg --image app:v1 --debug".format(REG))
+    assert result.json["complete"] is True
+    assert "ARM refused api-version 2026-09-01-preview for the registry read" in result.stderr
+    assert "registry read with api-version 2026-03-01-preview (tried 2026-09-01-preview first)" in result.stderr
+    reads = [e["query"] for e in emu.requests() if e["path"].endswith("/registries/demopremium")]
+    assert reads == ["api-version=2026-09-01-preview", "api-version=2026-03-01-preview"]  # chosen once
+
+
+def test_a_stable_version_is_used_when_its_answer_has_regional_endpoints(az, emu):
+    emu.replicated("demopremium", "eastus")
+    emu.push("demopremium", "app", "v1")
+    emu.knobs(retired_api_versions=PREVIEWS, regional_endpoint_versions=["2026-11-01"])
+    assert az("acr replication status {} -g demo-rg --image app:v1".format(REG)).json["complete"] is True
+
+
+def test_no_version_with_regional_endpoints_is_one_line_and_status_still_shows_the_replicas(az, emu):
+    emu.replicated("demopremium", "eastus")
+    emu.push("demopremium", "app", "v1")
+    emu.knobs(retired_api_versions=PREVIEWS)
+    result = az("acr replication status {} -g demo-rg --image app:v1".format(REG), expect=1)
+    assert errors(result) == ["ERROR: No api-version this registry can be read with has its regional endpoints "
+                              "(tried 2026-09-01-preview, 2026-11-01). ARM offers " + ", ".join(
+                                  v for v in ("2020-11-01-preview", "2021-06-01-preview", "2021-08-01-preview",
+                                              "2021-09-01", "2021-12-01-preview", "2022-02-01-preview", "2022-12-01",
+                                              "2023-01-01-preview", "2023-06-01-preview", "2023-07-01",
+                                              "2023-08-01-preview", "2023-11-01-preview", "2024-01-01-preview",
+                                              "2024-11-01-preview", "2025-03-01-preview", "2025-04-01",
+                                              "2025-05-01-preview", "2025-06-01-preview", "2025-09-01-preview",
+                                              "2025-11-01", "2025-12-01-preview", "2026-11-01")) +
+                              ". `status --image` asks each replica at its regional endpoint, which this cloud does "
+                              "not offer yet; 'az acr replication status' without it still shows the replicas."]
+    rows = az("acr replication status {} -g demo-rg".format(REG))
+    assert [r["location"] for r in rows.json] == ["westus", "eastus"]
+    assert all(r["regionalEndpoint"] is None for r in rows.json)
+    assert "The REGIONAL ENDPOINT column is left empty." in rows.stderr

@@ -509,3 +509,60 @@ def test_a_repository_is_in_no_region_only_once_every_region_has_answered():
     assert board.nowhere() == []  # eastus has not answered yet: not "unreachable", not "nowhere" either
     board.record(east, nosuch, Observation(MISSING), 0.2)
     assert board.nowhere() == [nosuch]
+
+
+# --- what a single read judges ------------------------------------------------------------------------------------
+def test_the_commands_start_on_the_registrys_clock_leaves_no_tag_pushed_before_it_aside():
+    from azext_acr_replication.images.listing import registry_since
+    # the registry's clock 30 s ahead: Date 1030 for a request sent at 1000.4 (answered within the second 1030)
+    assert registry_since(1000.0, [(1030.0, 1000.4)]) == pytest.approx(1030.6)
+    # the tightest bound of several answers; one without a Date tells nothing
+    assert registry_since(1000.0, [(1031.0, 1001.2), (1030.0, 1000.4), (None, 1000.1)]) == pytest.approx(1030.6)
+    assert registry_since(1000.0, []) == 1000.0  # no Date at all: the clocks are taken to agree
+
+
+def test_a_tag_pushed_a_moment_before_the_command_is_judged_whatever_its_fraction_of_a_second():
+    """The registry's Date is whole seconds; lastUpdateTime is not. A push at 1000.7, a command started at 1000.8 whose
+    first answer is dated 1000 (its moment, 1000.9, rounded down): the push is judged, not set aside."""
+    from azext_acr_replication.images.listing import registry_since
+    since = registry_since(1000.8, [(1000.0, 1000.85)])
+    listings = {"westus": tags(v1=("a", 1000.7)), "eastus": None}
+    result = compare.RepositoryComparison(listings, since)
+    assert result.changed == [] and result.missing == {"v1": ["eastus"]}
+
+
+def test_a_board_with_tags_set_aside_is_not_complete():
+    from azext_acr_replication.images.repositories import RepositoryBoard, RepositoryRef
+    from azext_acr_replication.images.watch import PRESENT, Observation
+    west = Target("westus", "westus", "Succeeded", "r.westus.geo.azurecr.io")
+    east = Target("eastus", "eastus", "Succeeded", "r.eastus.geo.azurecr.io")
+    app = RepositoryRef("app")
+    board = RepositoryBoard([west, east], [app], set_aside=True, started=1000.0)
+    board.record(west, app, Observation(PRESENT, listing=Tags({"v1": ("a", 10.0), "new": ("n", 1005.0)}, 1000.0,
+                                                              1000.0)), 0.1)
+    board.record(east, app, Observation(PRESENT, listing=Tags({"v1": ("a", 10.0)}, 1000.0, 1000.0)), 0.2)
+    assert board.comparison(app).changed == ["new"] and board.state(east, app) == "present"
+    assert board.complete() is False  # v1 is alike everywhere, but "new" was not judged: not a yes
+    waiting = RepositoryBoard([west, east], [app], set_aside=False, started=1000.0)
+    waiting.record(west, app, board.observation(west, app), 0.1)
+    waiting.record(east, app, board.observation(east, app), 0.2)
+    assert waiting.comparison(app).missing == {"new": ["eastus"]} and waiting.complete() is False
+
+
+def test_a_catalog_read_with_tags_set_aside_is_not_complete():
+    from azext_acr_replication.images.catalog import result_of
+    home = Target("westus", "westus", "Succeeded", "r.westus.geo.azurecr.io")
+    east = Target("eastus", "eastus", "Succeeded", "r.eastus.geo.azurecr.io")
+    layout = SimpleNamespace(name="r", home="westus", targets=[home, east],
+                             statuses={"westus": "Ready", "eastus": "Ready"})
+    home_read, east_read = SimpleNamespace(location="westus", failed=False, error=None, totals=catalog.Totals()), \
+        SimpleNamespace(location="eastus", failed=False, error=None, totals=catalog.Totals())
+    east_read.totals.add(compare.against_home("app", tags(v1=("a", 1), new=("n", 200)), tags(v1=("a", 1)), since=100),
+                         1.0)
+    scan = SimpleNamespace(regions=[home_read, east_read], others=[east_read], interrupted=False)
+    result = result_of(layout, scan)
+    eastus = next(r for r in result["regions"] if r["region"] == "eastus")
+    assert eastus["state"] == "same" and eastus["changedWhileReading"] == 1
+    assert result["complete"] is False
+    line, code = catalog.verdict(result, scan)
+    assert code == 1 and "eastus: 1 tags pushed or moved while the command read them, not judged" in line

@@ -3,6 +3,7 @@ bounded retries by reason, the Ctrl-C report, and that no exception of ours can 
 import importlib
 import inspect
 import pkgutil
+import types
 
 import pytest
 from azure.core.exceptions import HttpResponseError, ServiceRequestError
@@ -73,8 +74,12 @@ def test_create_and_update_plans_still_leave_unspecified_settings_alone():
 
 # --- bounded retries by reason ---------------------------------------------------------------------------
 def http_error(status, message="boom", lro=False):
+    """An SDK error as azure-core makes it from an ARM body: 'Code: text' gives error.error its code and text."""
     error = HttpResponseError(message=message)
     error.status_code = status
+    if ": " in message:
+        code, _, text = message.partition(": ")
+        error.error = types.SimpleNamespace(code=code, message=text)
     if lro:
         error.__cause__ = OperationFailed("Operation failed or canceled")
     return error
@@ -158,6 +163,16 @@ def test_transient_failed_lro_is_retried_but_a_real_failure_is_not():
     with pytest.raises(HttpResponseError):
         executor(client, slept)(create_action(), Outcome(create_action()))
     assert slept == [] and client.calls == [("PUT", "eastus")]
+
+
+@pytest.mark.parametrize("message, transient", [
+    ("InternalServerError: An internal error occurred.", True),
+    ("ServiceUnavailable: anything", True), ("RetryableError: anything", True), ("gatewaytimeout: x", True),
+    ("ReplicationFailed: Please retry later.", False),  # the code decides, never the wording
+    ("Canceled: The operation was canceled.", False)])
+def test_a_failed_operation_is_transient_by_its_error_code_alone(message, transient):
+    assert errors.is_transient_failure(http_error(200, message, lro=True)) is transient
+    assert errors.is_transient_failure(http_error(500, message)) is False  # not an operation that ended Failed
 
 
 def test_recreate_confirms_by_get_waits_until_gone_and_retries_a_create_that_fails_after_delete():

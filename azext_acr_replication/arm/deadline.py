@@ -21,11 +21,13 @@ class TimedOut(ReplicationError):
 class Deadline:
     """`seconds` from now (DEFAULT_TIMEOUT when None). Pauses never run past it."""
 
-    def __init__(self, seconds=None, clock=time.monotonic, sleep=time.sleep):
+    def __init__(self, seconds=None, clock=time.monotonic, sleep=time.sleep, wall=time.time):
         self.seconds = DEFAULT_TIMEOUT if seconds is None else seconds
         self.clock = clock
         self._sleep = sleep
+        self._wall = wall
         self.started = clock()
+        self.began_at = wall()  # epoch seconds: what the registry's timestamps are compared with
 
     def elapsed(self):
         return self.clock() - self.started
@@ -48,7 +50,7 @@ class Deadline:
 
     def within(self, seconds):
         """A Deadline `seconds` from now, or this one's end when that comes first (same clock)."""
-        return Deadline(min(seconds, self.remaining()), self.clock, self._sleep)
+        return Deadline(min(seconds, self.remaining()), self.clock, self._sleep, self._wall)
 
     def message(self, what):
         """'Timed out after 12 s (--timeout 12) <what>': the time really spent, from the command's start."""

@@ -37,9 +37,23 @@ def is_conflict(error):
     return status_code(error) == 409 and not lro_failed(error)
 
 
+# error codes of a failed operation that name a fault of the service, not of the request: ARM's generic codes for
+# its 5xx answers (InternalServerError, ServiceUnavailable, GatewayTimeout) and the ones resource providers use for
+# an operation worth repeating (ServerTimeout, RetryableError, OperationTimedOut). Classified by code, never by
+# message: no recording shows the text of a failed replication operation.
+TRANSIENT_CODES = frozenset(code.lower() for code in (
+    'InternalServerError', 'InternalError', 'ServiceUnavailable', 'GatewayTimeout', 'ServerTimeout',
+    'RetryableError', 'OperationTimedOut'))
+
+
+def error_code(error):
+    return getattr(getattr(error, 'error', None), 'code', None)
+
+
 def is_transient_failure(error):
-    """An LRO that ARM ended Failed with a 'retry later' error (seen in production; the next try works)."""
-    return lro_failed(error) and 'retry later' in describe(error).lower()
+    """An LRO that ARM ended Failed with an error code of the service's own faults (TRANSIENT_CODES): the next try
+    can work."""
+    return lro_failed(error) and str(error_code(error) or '').lower() in TRANSIENT_CODES
 
 
 def retry_after_seconds(headers, now=None):

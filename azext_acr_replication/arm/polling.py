@@ -4,12 +4,14 @@
 """How ARM calls are paced: when each wait polls (PollSchedule, for LROs through AdaptivePolling and for
 every GET-until wait), how every read of the command takes its turn in the command's ReadBudget
 (ReadBudgetPolicy), and retries of throttled or failed requests, all within the command's Deadline."""
+import json
 import re
 import threading
 import time
 
 from azure.core.pipeline.policies import HTTPPolicy, RetryPolicy
-from azure.mgmt.core.polling.arm_polling import ARMPolling
+from azure.core.polling.base_polling import LocationPolling, StatusCheckPolling
+from azure.mgmt.core.polling.arm_polling import ARMPolling, AzureAsyncOperationPolling, BodyContentPolling
 
 from azext_acr_replication.arm.errors import retry_after_seconds
 
@@ -78,13 +80,33 @@ def reading_a_result():
     return getattr(_RESULT_READ, 'on', False)
 
 
+class StatusLocationPolling(LocationPolling):
+    """Location polling that believes a status the answer carries. The spec's example points a replica DELETE's
+    Location at .../operationStatuses/..., which answers 200 {"status": "Deleting"} while the delete runs; azure-core
+    takes any answer but 202 there as the end, which would report a delete done that is still running."""
+
+    def get_status(self, pipeline_response):
+        status = super().get_status(pipeline_response)
+        response = pipeline_response.http_response
+        if response.status_code == 200:
+            try:
+                said = json.loads(response.text() or 'null')
+            except ValueError:
+                said = None
+            if isinstance(said, dict) and isinstance(said.get('status'), str) and said['status']:
+                return said['status']
+        return status
+
+
 class AdaptivePolling(ARMPolling):
     """ARMPolling on a PollSchedule counted from the write's answer; a Retry-After from ARM still wins, but no
     pause runs past the deadline: once it has passed, polling stops with TimedOut (the operation goes on in
-    Azure). cap: the longest pause."""
+    Azure). cap: the longest pause. A DELETE ends only once a GET of the resource answers 404: an operation
+    reported done while the replica still shows is followed until it is gone."""
 
     def __init__(self, cap=30.0, deadline=None, **kwargs):
-        super().__init__(timeout=1, **kwargs)
+        super().__init__(timeout=1, lro_algorithms=[AzureAsyncOperationPolling(), StatusLocationPolling(),
+                                                    BodyContentPolling(), StatusCheckPolling()], **kwargs)
         self._cap = cap
         self._schedule = PollSchedule(cap)
         self._deadline = deadline
@@ -92,6 +114,25 @@ class AdaptivePolling(ARMPolling):
     def initialize(self, client, initial_response, deserialization_callback):
         self._schedule = PollSchedule(self._cap)
         super().initialize(client, initial_response, deserialization_callback)
+
+    def _poll(self):
+        super()._poll()
+        request = self._initial_response.http_response.request
+        if request.method.upper() == 'DELETE':
+            self._until_gone(request.url)
+
+    def _until_gone(self, url):
+        from azure.core.exceptions import HttpResponseError
+        self._status = 'Deleting'
+        while True:
+            response = self.request_status(url)
+            code = response.http_response.status_code
+            if code == 404:
+                self._status = 'Succeeded'
+                return
+            if code != 200:
+                raise HttpResponseError(response=response.http_response)
+            self._delay()
 
     def request_status(self, status_link):
         # called for every poll, and once more for the resource after the operation has ended (the final GET):

@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from azext_acr_replication.images import compare
 from azext_acr_replication.images.endpoint import DataPlaneError, repository_scope
+from azext_acr_replication.images.listing import registry_since
 from azext_acr_replication.images.watch import UNREACHABLE, ERROR
 
 WINDOW = 16          # repositories read at once (all their regions)
@@ -98,7 +99,8 @@ class RegionRead:
         self.error = None
         self.unreadable_detail = None  # why the first repository that could not be read was not
         self.refused = False  # a repository here (or at home) was refused: waiting will not change that
-        self.first_date = None
+        self.first_date = None  # the registry's Date of the catalog's first page
+        self.asked_at = None    # when that page was asked for (epoch seconds, this machine's clock)
         self._stop = stop
         self._pages = queue.Queue(maxsize=PAGES_AHEAD)
         self._names = collections.deque()
@@ -129,6 +131,7 @@ class RegionRead:
 
     def _read_catalog(self):
         try:
+            self.asked_at = time.time()
             for names, date in self.client.catalog():
                 read_at = time.monotonic()
                 # one token request will cover these repositories' tags (want: asked for together)
@@ -192,15 +195,17 @@ class RegionRead:
 class Scan:
     """One read of every region's catalog against home's. run() -> self; then per region: totals, error."""
 
-    def __init__(self, home, others, client_for, stop=None, on_progress=None, clock=time.monotonic):
+    def __init__(self, home, others, client_for, stop=None, on_progress=None, clock=time.monotonic, began_at=None):
         """home, others: watch.Target (others only those that can be read); client_for(host) -> the endpoint
-        client; stop: an Event that ends the read early (the command's deadline)."""
+        client; stop: an Event that ends the read early (the command's deadline); began_at: when this read began
+        (epoch seconds): tags pushed or moved after it are set aside, not judged."""
         self._stop = stop or threading.Event()
         workers = max(1, min(PER_REGION, OVERALL // (1 + len(others))))
         self.home = RegionRead(home, client_for(home.endpoint), workers, self._stop)
         self.others = [RegionRead(t, client_for(t.endpoint), workers, self._stop) for t in others]
         self.on_progress = on_progress
         self.clock = clock
+        self.began_at = time.time() if began_at is None else began_at
         self.since = None
         self.read = 0  # repositories read
         self.started = self.finished = None
@@ -219,8 +224,7 @@ class Scan:
             while not self._stop.is_set():
                 heads = {region: region.head() for region in self.regions if not region.failed}
                 if self.since is None:
-                    dates = [r.first_date for r in self.regions if r.first_date is not None]
-                    self.since = min(dates) if dates else None
+                    self.since = registry_since(self.began_at, [(r.first_date, r.asked_at) for r in self.regions])
                 if self.home.failed:
                     break
                 names = [name for name in heads.values() if name is not None]
@@ -384,7 +388,7 @@ def result_of(layout, scan, rates=None, now=None):
                            now, home=t.location == layout.home) for t in layout.targets]
     home = reads.get(layout.home)
     complete = bool(scan) and not scan.interrupted and not home.failed and \
-        all(r['state'] in (HOME, SAME) for r in regions)
+        all(r['state'] in (HOME, SAME) and not r['changedWhileReading'] for r in regions)
     return {'registry': layout.name, 'complete': complete, 'homeRegion': layout.home,
             'repositoriesAtHome': home.totals.repositories if home else None,
             'tagsAtHome': home.totals.tags if home else None, 'regions': regions}
@@ -419,6 +423,9 @@ def verdict(result, scan, timed_out_after=None, is_stuck=False):
     refusals = {str(r.error) for r in scan.regions if getattr(r.error, 'kind', None) == 'denied'}
     pieces = []
     for entry in result['regions']:
+        if entry['state'] == SAME and entry['changedWhileReading']:
+            pieces.append(f"{entry['region']}: {entry['changedWhileReading']} tags pushed or moved while the command "
+                          "read them, not judged (run again, or add --wait)")
         if entry['state'] in (HOME, SAME):
             continue
         if entry['state'] == DIFFERS:

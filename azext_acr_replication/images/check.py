@@ -157,8 +157,10 @@ def _repository_progress(board, elapsed):
     return f"{int(elapsed)} s: " + '; '.join(parts)
 
 
-def check_repositories(cmd, registry, replicas, repositories, wait, timeout, progress, arm=None, started=None):
-    """`status --repository`: (the JSON result, None or (the one error line, exit code))."""
+def check_repositories(cmd, registry, replicas, repositories, wait, timeout, progress, arm=None, started=None,
+                       began_at=None):
+    """`status --repository`: (the JSON result, None or (the one error line, exit code)). began_at: when the
+    command began (epoch seconds): tags pushed after it are not judged by a single read."""
     from azext_acr_replication.images import repositories as repository_report
     from azext_acr_replication.images.endpoint import repository_scope
     name = registry.get('name')
@@ -169,7 +171,8 @@ def check_repositories(cmd, registry, replicas, repositories, wait, timeout, pro
     endpoints = make_endpoints(cmd.cli_ctx, registry, [repository_scope(r, 'metadata_read') for r in repositories])
     watch = Watch(image_report.targets(registry, replicas), refs, repository_report.check_with(endpoints.client),
                   wait=wait, timeout=max(0.0, timeout - (time.monotonic() - started)), arm=arm,
-                  board_class=functools.partial(repository_report.RepositoryBoard, set_aside=not wait),
+                  board_class=functools.partial(repository_report.RepositoryBoard, set_aside=not wait,
+                                                started=began_at),
                   on_progress=lambda board, elapsed: progress.add(message=_repository_progress(board, elapsed)))
     try:
         board = watch.run()

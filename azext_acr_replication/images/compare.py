@@ -6,9 +6,10 @@
 --all-repositories`), and how fast a syncing replica is catching up. Pure Python.
 
 Tags that change while the command reads are set aside on purpose: the comparison is of the registry as it
-was when the reading began (`since`, by the registry's clock: the Date of its first answer). A tag whose
+was when the command began (`since`, on the registry's clock: listing.registry_since). A tag whose
 lastUpdateTime in any region is at or after `since` was pushed or moved meanwhile; it is listed as changed
-while reading, not judged (one region may have been read before the push and another after). Untagged
+while reading, not judged (one region may have been read before the push and another after), and a result with
+tags set aside is never a 'yes'. Untagged
 manifests are not compared: the listings are of tags, and a manifest without a tag is pulled by digest
 (`status --image REPO@sha256:...` checks one).
 """

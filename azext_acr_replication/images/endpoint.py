@@ -34,12 +34,17 @@ import time
 from azext_acr_replication.arm.errors import ReplicationError, describe, retry_after_seconds
 from azext_acr_replication.images.listing import Tags, next_page, parse_http_date
 
+SCHEMA1_SIGNED = 'application/vnd.docker.distribution.manifest.v1+prettyjws'
+SCHEMA1 = 'application/vnd.docker.distribution.manifest.v1+json'
+# every manifest type the data-plane spec lists (ACR answers 404 for a type the Accept list lacks)
 MANIFEST_TYPES = ', '.join([
     'application/vnd.oci.image.index.v1+json',
     'application/vnd.oci.image.manifest.v1+json',
     'application/vnd.docker.distribution.manifest.list.v2+json',
     'application/vnd.docker.distribution.manifest.v2+json',
     'application/vnd.oci.artifact.manifest.v1+json',
+    SCHEMA1_SIGNED,
+    SCHEMA1,
 ])
 CONNECT_TIMEOUT = 4   # seconds to open a connection to an endpoint
 READ_TIMEOUT = 8      # seconds to wait for an answer
@@ -475,7 +480,7 @@ class EndpointClient:  # pylint: disable=too-many-instance-attributes,too-few-pu
     def tags(self, repository, page_size=PAGE_SIZE):
         """Every tag of repository here (listing.Tags: name -> digest and lastUpdateTime), or None when this
         endpoint does not hold the repository."""
-        found = Tags()
+        found = Tags(asked_at=self._clock())
         try:
             for items, date in self.pages(f'/acr/v1/{repository}/_tags', 'tags',
                                           repository_scope(repository, 'metadata_read'), page_size):
@@ -488,7 +493,8 @@ class EndpointClient:  # pylint: disable=too-many-instance-attributes,too-few-pu
 
     def _digest(self, response, path, headers, reference):
         """Docker-Content-Digest; without it, a digest reference is confirmed by the 200 itself, and for a tag
-        the manifest is read and hashed (its digest is the SHA-256 of its bytes)."""
+        the manifest is read and hashed (its digest is the SHA-256 of its bytes; of a signed schema 1 manifest,
+        of the payload its signature covers)."""
         digest = response.headers.get('Docker-Content-Digest')
         if digest:
             return digest
@@ -497,7 +503,25 @@ class EndpointClient:  # pylint: disable=too-many-instance-attributes,too-few-pu
         response = self._send('GET', path, headers=headers)
         if response.status_code != 200:
             raise _unexpected(self.host, 'GET manifest', response)
-        return 'sha256:' + hashlib.sha256(response.content).hexdigest()
+        content = response.content
+        if (response.headers.get('Content-Type') or '').split(';')[0].strip() == SCHEMA1_SIGNED:
+            content = signed_payload(content)
+        return 'sha256:' + hashlib.sha256(content).hexdigest()
+
+
+def _unbase64url(text):
+    return base64.urlsafe_b64decode(text + '=' * (-len(text) % 4))
+
+
+def signed_payload(content):
+    """What a signed schema 1 manifest's digest is taken of (docker/libtrust's JWS): the bytes before the
+    signatures (formatLength of the first signature's protected header) and its formatTail; the content itself
+    when it is not such a manifest."""
+    try:
+        protected = json.loads(_unbase64url(json.loads(content)['signatures'][0]['protected']))
+        return content[:int(protected['formatLength'])] + _unbase64url(protected['formatTail'])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return content
 
 
 class Endpoints:  # pylint: disable=too-few-public-methods

@@ -55,15 +55,28 @@ def parse_http_date(text):
     return moment.timestamp()
 
 
+def registry_since(started, answers):
+    """When the command began (`started`, epoch seconds by this machine's clock) by the registry's clock, for
+    telling tags pushed before it (judged) from tags pushed while it read (set aside). answers: (the registry's
+    Date of an answer, when that request was sent by this machine's clock) pairs. A Date is its moment rounded down
+    to the second, so the registry's clock is at most Date + 1 - sent ahead of this one: with that bound, no tag
+    pushed before the command began is set aside (one pushed within a second after may be judged, which can only
+    make the answer 'not yet', never a false 'yes'). Without a Date, the clocks are taken to agree."""
+    offsets = [date + 1 - sent for date, sent in answers if date is not None and sent is not None]
+    return started + min(offsets) if offsets else started
+
+
 class Tags:  # pylint: disable=too-few-public-methods
     """Every tag of one repository in one region: name -> (digest, lastUpdateTime in epoch seconds or None),
-    and when the registry answered the first page (its Date header, by the registry's clock)."""
+    when the registry answered the first page (read_at: its Date header, by the registry's clock) and when that
+    page was asked for (asked_at: epoch seconds, by this machine's clock)."""
 
-    __slots__ = ('entries', 'read_at')
+    __slots__ = ('entries', 'read_at', 'asked_at')
 
-    def __init__(self, entries=None, read_at=None):
+    def __init__(self, entries=None, read_at=None, asked_at=None):
         self.entries = entries if entries is not None else {}
         self.read_at = read_at
+        self.asked_at = asked_at
 
     def add(self, items):
         for item in items or ():

@@ -6,7 +6,10 @@
 region's check reads the repository's whole tag list there (one paged listing), and the board compares the
 regions' lists (compare.RepositoryComparison). Then the JSON report, the table's facts and the verdict
 (the one error line and the exit code). Plain Python over the watch and listings."""
+import time
+
 from azext_acr_replication.images import compare
+from azext_acr_replication.images.listing import registry_since
 from azext_acr_replication.images.watch import MISSING, NOT_CHECKED, PRESENT, Board, Observation
 
 NO_REPOSITORY = 'no repository'   # how a region that does not hold the repository is shown
@@ -42,23 +45,20 @@ def check_with(client_for):
 
 class RepositoryBoard(Board):
     """The watch's board for repositories: a region is 'present' when it holds every tag the others hold,
-    with the same digests. A single read (set_aside) sets aside the tags changed since the reading began
-    (`since`: the registry's clock at its first answer); a wait judges every tag, those pushed meanwhile too,
+    with the same digests. A single read (set_aside) sets aside the tags pushed or moved after the command began
+    (`started`, epoch seconds; compared on the registry's clock: listing.registry_since), and is then not
+    complete: it never says yes for tags it did not judge. A wait judges every tag, those pushed meanwhile too,
     and reads again until the regions agree (what a CI step gating on a push needs)."""
 
-    def __init__(self, targets, images, set_aside=True):
+    def __init__(self, targets, images, set_aside=True, started=None):
         super().__init__(targets, images)
         self.set_aside = set_aside
-        self.since = None
+        self.started = started if started is not None else time.time()
         self._versions = {}  # repository -> how often a region's answer for it was recorded
         self._compared = {}  # repository -> (version, RepositoryComparison)
 
     def record(self, target, image, observation, elapsed):
         with self._lock:
-            listing = observation.listing
-            if self.set_aside and listing is not None and listing.read_at is not None and \
-                    (self.since is None or listing.read_at < self.since):
-                self.since = listing.read_at
             self._versions[str(image)] = self._versions.get(str(image), 0) + 1
             super().record(target, image, observation, elapsed)
 
@@ -79,9 +79,15 @@ class RepositoryBoard(Board):
                 seen = self.seen.get((target.location, str(image)))
                 if seen is not None and seen.state in (PRESENT, MISSING):
                     listings[target.location] = seen.listing if seen.state == PRESENT else None
-            result = compare.RepositoryComparison(listings, self.since)
+            since = registry_since(self.started, [(tags.read_at, tags.asked_at) for tags in listings.values()
+                                                  if tags is not None]) if self.set_aside else None
+            result = compare.RepositoryComparison(listings, since)
             self._compared[str(image)] = (version, result)
             return result
+
+    def complete(self):
+        with self._lock:
+            return super().complete() and not any(self.comparison(image).changed for image in self.images)
 
     def state(self, target, image):
         observation = self.observation(target, image)
@@ -125,7 +131,8 @@ def report(registry_name, board, waited=None, timed_out=False):
                             'detail': seen.detail})
         repositories.append({
             'repository': str(image), 'tags': comparison.tags,
-            'inEveryRegion': bool(regions) and all(r['state'] == compare.PRESENT for r in regions),
+            'inEveryRegion': bool(regions) and all(r['state'] == compare.PRESENT for r in regions) and
+            not comparison.changed,
             'missing': [{'tag': tag, 'regions': where} for tag, where in comparison.missing.items()],
             'skew': [{'tag': tag, 'digests': digests} for tag, digests in comparison.skew.items()],
             'changedWhileReading': comparison.changed, 'regions': regions})
@@ -163,6 +170,11 @@ def problem_line(result):
                 states.setdefault((region['state'], region['detail']), []).append(region['region'])
         pieces.extend(f"{state} in {', '.join(regions)}" + (f' ({detail})' if detail else '')
                       for (state, detail), regions in states.items())
+        if repo['changedWhileReading']:
+            changed = repo['changedWhileReading']
+            them = 'them' if len(changed) > 1 else 'it'
+            pieces.append(f"{_some(changed)} pushed or moved while the command read {them}, not judged (run again, "
+                          "or add --wait to wait for every tag)")
         parts.append(f"{repo['repository']}: {'; '.join(pieces)}")
     return '. '.join(parts)
 

@@ -4,8 +4,8 @@
 """Carry out planned actions against ARM: in parallel, with fast polling, or only start them.
 
 Each write survives what the real service is known to do: a 409 while another operation runs, an
-LRO that ends Failed with 'retry later', a create that fails right after a delete of the same
-replica. Destructive actions are confirmed with a GET of the replica first.
+LRO that ends Failed with an error of the service's own (arm/errors.py TRANSIENT_CODES), a create that fails
+right after a delete of the same replica. Destructive actions are confirmed with a GET of the replica first.
 """
 from knack.log import get_logger
 

@@ -5,17 +5,32 @@
 needs (regional endpoints). Pure Python over the registry's ARM JSON and the SDK's replication models."""
 import datetime
 
+from azext_acr_replication.arm.api_versions import NoVersionWithRegionalEndpoints
 from azext_acr_replication.arm.values import display_status, provisioning_state
 from azext_acr_replication.replicas.readiness import READY, NotReadyError, wait_until_ready
 
-# regionalEndpoints and regionalEndpointHostNames exist from 2026-01-01-preview on; the registry is read
-# with this api-version whatever the installed SDK knows (azure-cli 2.75's does not know them)
-REGISTRY_API_VERSION = '2026-09-01-preview'
 
-
-def registry_url(subscription, group, name):
+def registry_url(subscription, group, name, api_version):
+    """The registry's ARM URL, read with an api-version that has regional endpoints (arm/api_versions.py chooses
+    it: azure-cli 2.75's SDK does not know them)."""
     return (f'/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.ContainerRegistry/'
-            f'registries/{name}?api-version={REGISTRY_API_VERSION}')
+            f'registries/{name}?api-version={api_version}')
+
+
+def first_read(reader, question, sdk_read, warn):
+    """The registry's JSON for `status` (reader: arm.api_versions.RegistryReader). question: the data-plane option
+    given ('--image', ...), which cannot be answered without regional endpoints: when no api-version ARM serves has
+    them, one line saying so (exit 1); without one, the replicas are shown all the same (sdk_read() -> the registry
+    as the SDK reads it, when no version answered at all) and warn(message) says why there is no endpoint."""
+    try:
+        return reader.read()
+    except NoVersionWithRegionalEndpoints as missing:
+        if question:
+            raise NoVersionWithRegionalEndpoints(missing.tried, missing.supported, missing.body, note=(
+                f"`status {question}` asks each replica at its regional endpoint, which this cloud does not "
+                "offer yet; 'az acr replication status' without it still shows the replicas.")) from None
+        warn(f'{missing} The REGIONAL ENDPOINT column is left empty.')
+        return missing.body or sdk_read()
 
 
 def regional_endpoints_enabled(registry):

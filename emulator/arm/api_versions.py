@@ -29,20 +29,27 @@ ARM_VERSIONS = (
     "2017-03-01", "2016-09-01", "2016-07-01", "2016-06-01", "2016-02-01", "2015-11-01", "2015-01-01",
     "2014-04-01-preview", "2014-04-01", "2014-01-01", "2013-03-01", "2014-02-26", "2014-04")
 
-# Microsoft.ContainerRegistry registries: ARM's list for the type in 2024 (oldest first, as it sends them)
-# plus the versions published since. azure-cli 2.75 sends 2025-03-01-preview, 2.86 2026-01-01-preview,
-# 2.91 2026-09-01-preview.
+# Microsoft.ContainerRegistry registries and replications: the api-supported-versions header of real replication
+# answers (../shared/reference/recordings/test_acr_create_replication.yaml, PUT of 2026-09-10), oldest first as ARM
+# sends them. azure-cli 2.75 sends 2025-03-01-preview, 2.86 2026-01-01-preview, 2.91 2026-09-01-preview.
 REGISTRY_VERSIONS = (
-    "2017-03-01", "2017-10-01", "2019-05-01", "2019-12-01-preview", "2020-11-01-preview", "2021-06-01-preview",
-    "2021-08-01-preview", "2021-09-01", "2021-12-01-preview", "2022-02-01-preview", "2022-12-01",
-    "2023-01-01-preview", "2023-06-01-preview", "2023-07-01", "2023-08-01-preview", "2023-11-01-preview",
-    "2024-11-01-preview", "2025-03-01-preview", "2025-04-01", "2025-05-01-preview", "2025-06-01-preview",
-    "2025-11-01", "2025-12-01-preview", "2026-01-01-preview", "2026-09-01-preview")
-# replications (and their operations) appeared after 2017-03-01
-REPLICATION_VERSIONS = REGISTRY_VERSIONS[1:]
+    "2020-11-01-preview", "2021-06-01-preview", "2021-08-01-preview", "2021-09-01", "2021-12-01-preview",
+    "2022-02-01-preview", "2022-12-01", "2023-01-01-preview", "2023-06-01-preview", "2023-07-01",
+    "2023-08-01-preview", "2023-11-01-preview", "2024-01-01-preview", "2024-11-01-preview", "2025-03-01-preview",
+    "2025-04-01", "2025-05-01-preview", "2025-06-01-preview", "2025-09-01-preview", "2025-11-01",
+    "2025-12-01-preview", "2026-01-01-preview", "2026-03-01-preview", "2026-09-01-preview", "2026-11-01")
+REPLICATION_VERSIONS = REGISTRY_VERSIONS
 
-# the registry properties regionalEndpoints and regionalEndpointHostNames exist from this version on
-REGIONAL_ENDPOINTS_SINCE = "2026-01-01"
+# Which registry properties each version has (azure-rest-api-specs Registry: the TypeSpec's @added, the swagger
+# and examples of each version, the generated SDK models of azure-mgmt-containerregistry 10.3.0-15.0.0):
+# regionalEndpoints, regionalEndpointHostNames and endpointProtocol are @added(vLatestPreview): present in
+# 2026-01-01-preview, 2026-03-01-preview and 2026-09-01-preview, absent from every stable version up to 2025-11-01.
+# No source settles 2026-11-01 (no swagger or example yet): the knob regional_endpoint_versions can add it.
+REGIONAL_ENDPOINT_VERSIONS = ("2026-01-01-preview", "2026-03-01-preview", "2026-09-01-preview")
+# roleAssignmentMode: from 2025-03-01-preview on, and in the stable 2025-11-01 (not in 2025-04-01)
+ROLE_ASSIGNMENT_MODE_SINCE = "2025-03-01-preview"
+# anonymousPullEnabled: every preview from 2020-11-01-preview on, and the stables from 2025-04-01 on
+ANONYMOUS_PULL_STABLE_SINCE = "2025-04-01"
 
 # Microsoft.Authorization/acquirePolicyToken (azure-cli 2.86 sends 2025-03-01, 2.91 2025-11-01)
 POLICY_TOKEN_VERSIONS = ("2025-03-01", "2025-11-01")
@@ -63,10 +70,24 @@ def check_arm(query):
     return version
 
 
-def check_provider(query, resource_type, supported, location="westus"):
-    """For a resource provider's type (e.g. 'registries', 'registries/replications'); returns the version."""
+def retired_for(resource_type, retired):
+    """Of the knob retired_api_versions' entries ('2026-09-01-preview': every type; 'registries=2026-09-01-preview':
+    that type only), the versions retired for resource_type."""
+    found = set()
+    for entry in retired or ():
+        kind, _, version = entry.rpartition("=")
+        if not kind or kind == resource_type:
+            found.add(version)
+    return found
+
+
+def check_provider(query, resource_type, supported, location="westus", retired=()):
+    """For a resource provider's type (e.g. 'registries', 'registries/replications'); returns the version.
+    retired: versions ARM no longer serves (the knob retired_api_versions), refused and left out of the list."""
     version = version_of(query)
     _require(version)
+    gone = retired_for(resource_type, retired)
+    supported = [v for v in supported if v not in gone]
     if version not in supported:
         raise ArmError(400, "NoRegisteredProviderFound",
                        "No registered resource provider found for location '{}' and API version '{}' for type "
@@ -75,8 +96,18 @@ def check_provider(query, resource_type, supported, location="westus"):
     return version
 
 
-def has_regional_endpoints(version):
-    return version[:10] >= REGIONAL_ENDPOINTS_SINCE
+def has_regional_endpoints(version, also=()):
+    """Whether a version's registry has regionalEndpoints, regionalEndpointHostNames and endpointProtocol
+    (also: more versions that have them, the knob regional_endpoint_versions)."""
+    return version in REGIONAL_ENDPOINT_VERSIONS or version in also
+
+
+def has_role_assignment_mode(version):
+    return version >= ROLE_ASSIGNMENT_MODE_SINCE and version != "2025-04-01"
+
+
+def has_anonymous_pull(version):
+    return version.endswith("-preview") or version >= ANONYMOUS_PULL_STABLE_SINCE
 
 
 def _require(version):

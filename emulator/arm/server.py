@@ -83,6 +83,14 @@ class Handler(JsonHandler):
                                         payload["location"], home_replica_name=payload.get("home_replica_name"),
                                         dnl_hash=payload.get("dnl_hash"), **extra)
             return self._send(204)
+        if action == "replicas" and method == "POST":
+            settings = {k: payload[k] for k in ("name", "tags", "routing", "zone", "state", "syncing") if k in payload}
+            return self._send(200, {"names": self.emu.add_replicas(payload["registry"], *payload["locations"],
+                                                                   **settings)})
+        if action == "registry" and method == "POST":
+            settings = {k: payload[k] for k in ("sku", "regional_endpoints", "role_assignment_mode") if k in payload}
+            self.emu.set_registry(payload["registry"], **settings)
+            return self._send(204)
         if action == "push" and method == "POST":
             return self._send(200, self.emu.push(payload["registry"], payload["repository"], payload["tag"],
                                                  payload.get("digest"), payload.get("first_region"),
@@ -175,11 +183,20 @@ class Handler(JsonHandler):
                 found = self.emu.state.registries.get(
                     (args["sub"].lower(), args.get("rg", "").lower(), args["reg"].lower()))
             location = found.location if found else location
-        return api_versions.check_provider(query, resource_type, supported, args.get("loc") or location)
+        return api_versions.check_provider(query, resource_type, supported, args.get("loc") or location,
+                                           self.emu.controls["retired_api_versions"])
 
-    def _regional(self):
-        """Whether this request's api-version knows regionalEndpoints / regionalEndpointHostNames."""
-        return api_versions.has_regional_endpoints(self._api_version)
+    def _fields(self):
+        """The registry properties this request's api-version has, of those only some versions have."""
+        version = self._api_version
+        fields = []
+        if api_versions.has_regional_endpoints(version, self.emu.controls["regional_endpoint_versions"]):
+            fields += ["regionalEndpoints", "regionalEndpointHostNames", "endpointProtocol"]
+        if api_versions.has_role_assignment_mode(version):
+            fields.append("roleAssignmentMode")
+        if api_versions.has_anonymous_pull(version):
+            fields.append("anonymousPullEnabled")
+        return fields
 
     def _metadata(self):
         base = self._base()
@@ -281,12 +298,12 @@ class Handler(JsonHandler):
 
     def registries_in_subscription(self, args, query, body, now):
         with self.emu.state.lock:
-            items = [r.body(args["sub"], self._regional()) for r in self.emu.state.in_subscription(args["sub"])]
+            items = [r.body(args["sub"], self._fields()) for r in self.emu.state.in_subscription(args["sub"])]
         return self._send(200, {"value": items})
 
     def registries_in_group(self, args, query, body, now):
         with self.emu.state.lock:
-            items = [r.body(args["sub"], self._regional()) for r in self.emu.state.in_subscription(args["sub"])
+            items = [r.body(args["sub"], self._fields()) for r in self.emu.state.in_subscription(args["sub"])
                      if r.group.lower() == args["rg"].lower()]
             if not items and args["rg"].lower() not in self.emu.state.groups(args["sub"]):
                 raise ArmError(404, "ResourceGroupNotFound",
@@ -296,18 +313,19 @@ class Handler(JsonHandler):
     def registry(self, args, query, body, now):
         with self.emu.state.lock:
             return self._send(200, self.emu.state.registry(args["rg"], args["reg"], args["sub"]).body(
-                args["sub"], self._regional()))
+                args["sub"], self._fields()))
 
     def patch_registry(self, args, query, body, now):
         registry = self.emu.state.patch_registry(args["rg"], args["reg"], body or {}, now, sub=args["sub"],
-                                                 regional_endpoints=self._regional())
+                                                 fields=self._fields())
         with self.emu.state.lock:
-            return self._send(200, registry.body(args["sub"], self._regional()))
+            return self._send(200, registry.body(args["sub"], self._fields()))
 
     def replications(self, args, query, body, now):
         with self.emu.state.lock:
             registry = self.emu.state.parent(args["rg"], args["reg"], args["sub"])
-            items = [r.body(registry.id(args["sub"]), now) for r in self.emu.state.listed_replicas(registry, now)]
+            items = [r.body(registry.id(args["sub"]), now, self._provisioning())
+                     for r in self.emu.state.listed_replicas(registry, now)]
         size = int(self.emu.controls["page_size"])
         path = registry.id(args["sub"]) + "/replications"
         return self._send(200, self._page(items, query, size, path))
@@ -316,7 +334,10 @@ class Handler(JsonHandler):
         with self.emu.state.lock:
             registry = self.emu.state.parent(args["rg"], args["reg"], args["sub"])
             replica = self.emu.state.replica(registry, args["name"])
-            return self._send(200, replica.body(registry.id(args["sub"]), now))
+            return self._send(200, replica.body(registry.id(args["sub"]), now, self._provisioning()))
+
+    def _provisioning(self):
+        return bool(self.emu.controls["provisioning_display_status"])
 
     def _retry_after(self):
         value = self.emu.controls["retry_after"]
@@ -333,7 +354,7 @@ class Handler(JsonHandler):
         """201 + Azure-AsyncOperation while the operation runs; 200 when it ended at once."""
         with self.emu.state.lock:
             rid = registry.id(args["sub"])
-            payload = replica.body(rid, now)
+            payload = replica.body(rid, now, self._provisioning())
         status = 201 if op.status != "Succeeded" else 200
         return self._send(status, payload, self._async_headers(rid, op) if status == 201 else None)
 
@@ -356,8 +377,12 @@ class Handler(JsonHandler):
         return self._send(202, None, self._delete_location(args["sub"], op))
 
     def _delete_location(self, sub, op):
-        url = "{}/subscriptions/{}/providers/{}/locations/{}/operationResults/{}?api-version={}".format(
-            self._base(), sub, RP, op.location, op.id, self._api_version)
+        if self.emu.controls["delete_status_url"] == "operationStatuses":  # the spec example's Location
+            url = "{}{}/replications/{}/operationStatuses/{}?api-version={}".format(
+                self._base(), op.registry.id(sub), op.replica_name, op.id, self._api_version)
+        else:  # the recordings'
+            url = "{}/subscriptions/{}/providers/{}/locations/{}/operationResults/{}?api-version={}".format(
+                self._base(), sub, RP, op.location, op.id, self._api_version)
         headers = {"Location": url}
         headers.update(self._retry_after())
         return headers
@@ -370,7 +395,7 @@ class Handler(JsonHandler):
         if op.error:
             payload["error"] = op.error
         headers = {}
-        if op.status not in ("Succeeded", "Failed"):
+        if op.running and op.kind != "delete":  # a delete polled here came by its Location: 200 until done
             headers = self._async_headers(op.registry.id(args["sub"]), op)
         return self._send(200, payload, headers)
 
@@ -378,8 +403,8 @@ class Handler(JsonHandler):
         op = self.emu.state.operations.get(args["op"])
         if op is None:
             raise ArmError(404, "OperationNotFound", "Operation '{}' was not found.".format(args["op"]))
-        if op.status == "Failed":
-            return self._send(200, {"status": "Failed", "error": op.error})
+        if op.status in ("Failed", "Canceled"):
+            return self._send(200, {"status": op.status, "error": op.error})
         if op.status == "Succeeded":
             return self._send(200)
         return self._send(202, None, self._delete_location(args["sub"], op))

@@ -68,6 +68,14 @@ class Emulator:
                                 repository_prefix=repository_prefix, tag_prefix=tag_prefix)
         return {"registry": registry, "pushed": count}
 
+    def add_replicas(self, registry, *locations, **settings):
+        """Replicas that exist already (state/arm.py add_replicas: name, tags, routing, zone, state, syncing)."""
+        return self.state.add_replicas(registry, locations, self.state.clock(), **settings)
+
+    def set_registry(self, registry, **settings):
+        """sku, regional_endpoints (True/False), role_assignment_mode of a registry."""
+        self.state.set_registry(registry, **settings)
+
     def requests(self):
         with self._log_lock:
             return list(self.log)

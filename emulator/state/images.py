@@ -13,6 +13,7 @@ index, Docker manifest list, whose per-platform manifests are pushed with them, 
 manifests, and untagged manifests (tag None). The registry answers each only to a client whose Accept list
 names its type.
 """
+import base64
 import bisect
 import datetime
 import hashlib
@@ -23,12 +24,14 @@ OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_ARTIFACT = "application/vnd.oci.artifact.manifest.v1+json"
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+SCHEMA1_SIGNED = "application/vnd.docker.distribution.manifest.v1+prettyjws"  # still in the data-plane spec
 # how ACR names each type when the Accept list lacks it: "OCI index found, but accept header does not
 # support OCI indexes" (the OCI index wording is ACR's; the others follow it)
 MEDIA_TYPES = {OCI_MANIFEST: ("OCI manifest", "OCI manifests"), OCI_INDEX: ("OCI index", "OCI indexes"),
                OCI_ARTIFACT: ("OCI artifact manifest", "OCI artifact manifests"),
                DOCKER_MANIFEST: ("Docker manifest", "Docker manifests"),
-               DOCKER_LIST: ("Docker manifest list", "Docker manifest lists")}
+               DOCKER_LIST: ("Docker manifest list", "Docker manifest lists"),
+               SCHEMA1_SIGNED: ("Docker schema 1 manifest", "Docker schema 1 manifests")}
 _CHILD_TYPE = {OCI_INDEX: OCI_MANIFEST, DOCKER_LIST: DOCKER_MANIFEST}
 _PLATFORMS = (("linux", "amd64"), ("linux", "arm64"))
 
@@ -130,6 +133,8 @@ def manifest_for(repository, tag, at, media_type=OCI_MANIFEST, children=()):
             {"mediaType": child_type, "size": len(content), "digest": digest,
              "platform": {"os": platform[0], "architecture": platform[1]}}
             for content, digest, child_type, platform in children]}
+    elif media_type == SCHEMA1_SIGNED:
+        return _schema1(repository, tag, seed)
     elif media_type == OCI_ARTIFACT:
         body = {"mediaType": media_type, "artifactType": "application/vnd.example.sbom.v1",
                 "blobs": [{"mediaType": "application/json", "size": 2, "digest": _digest(seed.encode())}],
@@ -138,6 +143,26 @@ def manifest_for(repository, tag, at, media_type=OCI_MANIFEST, children=()):
         raise ValueError("unknown media type {}; one of {}".format(media_type, ", ".join(sorted(MEDIA_TYPES))))
     content = _encode(body)
     return content, _digest(content)
+
+
+def _base64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _schema1(repository, tag, seed):
+    """A signed schema 1 manifest as docker/libtrust writes one (pretty JSON, 3 spaces, the JWS signatures spliced
+    in before the closing brace) and its digest: of the payload the signature covers, not of the bytes served."""
+    payload = json.dumps({"schemaVersion": 1, "name": repository, "tag": tag, "architecture": "amd64",
+                          "fsLayers": [{"blobSum": _digest(seed.encode())}],
+                          "history": [{"v1Compatibility": json.dumps({"id": _digest(seed.encode())[7:]})}]},
+                         indent=3).encode()
+    length, tail = len(payload) - 2, payload[-2:]  # the tail is the closing "\n}"
+    protected = _base64url(json.dumps({"formatLength": length, "formatTail": _base64url(tail),
+                                       "time": "2016-01-01T00:00:00Z"}).encode())
+    signature = {"header": {"jwk": {"crv": "P-256", "kty": "EC", "x": "x", "y": "y"}, "alg": "ES256"},
+                 "signature": _base64url(hashlib.sha256(payload).digest()), "protected": protected}
+    content = payload[:length] + b',\n   "signatures": ' + json.dumps([signature], indent=3).encode() + tail
+    return content, _digest(payload)
 
 
 class RegistryImages:

@@ -22,9 +22,17 @@ DEFAULT_KNOBS = {
     # quirks of the real service (issue 13); all off by default
     "synchronous_writes": False,     # PUT/PATCH answer 200 at once when operation_seconds is 0 (rare in Azure)
     "recreate_failure_seconds": 0,   # a create within this many seconds after a delete of that replica ends Failed
-    "transient_failures": {},        # {region: n}: the next n operations there end Failed with "Please retry later"
+    "transient_failures": {},        # {region: n}: the next n operations there end Failed (InternalServerError)
     "list_lag_seconds": 0,           # list shows the replicas as they were this many seconds ago (GET is current)
     "registry_conflicts": False,     # a write while another operation on the registry runs answers 409
+    # answers the spec allows that the recordings do not show (issue 23); all off by default
+    "synchronous_tag_patch": False,  # a PATCH of tags only answers 200 at once (the spec's 200; ARM-FACTS)
+    "synchronous_put_existing": False,  # a PUT of an existing Succeeded replica answers 200 at once (the spec's 200)
+    "canceled_regions": [],          # operations in these regions end Canceled (provisioningState Canceled)
+    "provisioning_display_status": False,  # displayStatus 'Provisioning' while Creating or Updating (spec examples)
+    "delete_status_url": "operationResults",  # or "operationStatuses": DELETE's Location as the spec example has it,
+                                     # .../replications/{name}/operationStatuses/..., answering 200 {"status":
+                                     # "Deleting"} until done (the recordings: /locations/{loc}/operationResults/...)
     "resources_lag_seconds": 0,      # the resources query shows each registry's SKU as it was this long ago
     # the registry data plane (issue 10)
     "replication_lag_seconds": 0,    # how long a push takes to reach a replica (per push: lag_seconds)
@@ -47,6 +55,10 @@ DEFAULT_KNOBS = {
     "listing_page_max": 1000,        # the most items a page holds whatever n asks (ACR documents no maximum)
     "listing_short_pages": False,    # pages hold about half of what n asks, and Link still says there is more
     "token_multi_scope": True,       # False: /oauth2/token grants only the first of several scope fields
+    # api-versions (issue 23): what the service stops serving, and which versions have regional endpoints
+    "retired_api_versions": [],      # refused with 400 NoRegisteredProviderFound, left out of the versions it lists;
+                                     # "2026-09-01-preview" for every type, "registries=2026-09-01-preview" for one
+    "regional_endpoint_versions": [],  # versions whose registry has regionalEndpoints besides the previews known to
 }
 
 # every action the token service knows; "catalog" stands for registry:catalog:*
