@@ -103,6 +103,18 @@ class RunningEmulator:
     def push(self, registry, repository, tag, digest=None, first_region=None, lag_seconds=None, media_type=None):
         return self.emulator.push(registry, repository, tag, digest, first_region, lag_seconds, media_type)
 
+    def push_index(self, registry, repository, tag, platforms=("linux/amd64", "linux/arm64"), lag_seconds=None,
+                   platform_lag_seconds=None, first_region=None, media_type=None, blob_lag_seconds=None):
+        """A multi-arch image: {"digest", "children": {platform: digest}, "at"} (Emulator.push_index)."""
+        return self.emulator.push_index(registry, repository, tag, platforms, lag_seconds, platform_lag_seconds,
+                                        first_region, media_type, blob_lag_seconds)
+
+    def attach(self, registry, repository, subject_digest, artifact_type, lag_seconds=None, first_region=None,
+               scheme="referrers"):
+        """A referrer (signature, SBOM) of a manifest; returns its digest (Emulator.attach)."""
+        return self.emulator.attach(registry, repository, subject_digest, artifact_type, lag_seconds, first_region,
+                                    scheme)
+
     def delete_tag(self, registry, repository, tag, first_region=None, lag_seconds=None):
         return self.emulator.delete_tag(registry, repository, tag, first_region, lag_seconds)
 

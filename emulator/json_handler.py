@@ -29,10 +29,12 @@ class JsonHandler(BaseHTTPRequestHandler):
 
     def _send(self, status, body=None, headers=None, head_only=False):
         data = b"" if body is None else json.dumps(body).encode()
+        headers = headers or {}
         self.send_response(status)
-        if body is not None:
+        if body is not None and "Content-Type" not in headers:
             self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
+        if "Content-Length" not in headers:
+            self.send_header("Content-Length", str(len(data)))
         self.send_header("x-ms-request-id", "emulator")
         for key, value in (headers or {}).items():
             self.send_header(key, value)

@@ -95,6 +95,16 @@ class Handler(JsonHandler):
             return self._send(200, self.emu.push(payload["registry"], payload["repository"], payload["tag"],
                                                  payload.get("digest"), payload.get("first_region"),
                                                  payload.get("lag_seconds"), payload.get("media_type")))
+        if action == "push_index" and method == "POST":
+            extra = {k: payload[k] for k in ("platforms", "lag_seconds", "platform_lag_seconds", "first_region",
+                                             "media_type", "blob_lag_seconds") if k in payload}
+            return self._send(200, self.emu.push_index(payload["registry"], payload["repository"], payload["tag"],
+                                                       **extra))
+        if action == "attach" and method == "POST":
+            extra = {k: payload[k] for k in ("lag_seconds", "first_region", "scheme") if k in payload}
+            return self._send(200, {"digest": self.emu.attach(payload["registry"], payload["repository"],
+                                                              payload["subject_digest"], payload["artifact_type"],
+                                                              **extra)})
         if action == "delete_tag" and method == "POST":
             return self._send(200, self.emu.delete_tag(payload["registry"], payload["repository"], payload["tag"],
                                                        payload.get("first_region"), payload.get("lag_seconds")))

@@ -20,8 +20,12 @@ from ..state.tokens import grant
 
 _REPO = r"(?P<repo>[a-z0-9]+(?:(?:[._]|__|-+|/)[a-z0-9]+)*)"  # the OCI distribution spec's name grammar
 MANIFEST = re.compile(r"^/v2/" + _REPO + r"/manifests/(?P<ref>[^/]+)$")
+REFERRERS = re.compile(r"^/v2/" + _REPO + r"/referrers/(?P<digest>[^/]+)$")
+BLOB = re.compile(r"^/v2/" + _REPO + r"/blobs/(?P<digest>sha256:[a-f0-9]{64})$")
 CATALOG = "/acr/v1/_catalog"
 TAGS = re.compile(r"^/acr/v1/" + _REPO + r"/_tags$")
+MANIFESTS = re.compile(r"^/acr/v1/" + _REPO + r"/_manifests$")
+INDEX = "application/vnd.oci.image.index.v1+json"
 ALWAYS_TRUE = {"deleteEnabled": True, "writeEnabled": True, "readEnabled": True, "listEnabled": True}
 
 
@@ -83,12 +87,21 @@ class RegistryHandler(JsonHandler):
         match = MANIFEST.match(path)
         if match and method in ("GET", "HEAD"):
             return self._manifest(registry, region, match.group("repo"), match.group("ref"), method == "HEAD")
+        match = REFERRERS.match(urllib.parse.unquote(path))
+        if match and method == "GET":
+            return self._referrers(registry, region, match.group("repo"), match.group("digest"))
+        match = BLOB.match(urllib.parse.unquote(path))
+        if match and method in ("GET", "HEAD"):
+            return self._blob(registry, region, match.group("repo"), match.group("digest"), method == "HEAD")
         listing = urllib.parse.unquote(path)
         if method == "GET" and listing == CATALOG:
             return self._catalog(registry, region)
         match = TAGS.match(listing)
         if match and method == "GET":
             return self._tags(registry, region, match.group("repo"))
+        match = MANIFESTS.match(listing)
+        if match and method == "GET":
+            return self._manifests(registry, region, match.group("repo"))
         return self._errors(404, "NOT_FOUND", "The emulator does not serve {} {}.".format(method, path))
 
     # --- auth -----------------------------------------------------------------------------------------
@@ -168,14 +181,19 @@ class RegistryHandler(JsonHandler):
         return self._send(200, {"access_token": token})
 
     # --- manifests ------------------------------------------------------------------------------------
-    def _manifest(self, registry, region, repository, reference, head_only):
+    def _may_pull(self, registry, repository, head_only):
+        """Whether the token may pull repository; a 401 challenge (as ACR's) sent when not."""
         claims = self._claims(registry)
         allowed = claims and any(a.get("type") == "repository" and a.get("name") == repository and
                                  ("pull" in a.get("actions", []) or "*" in a.get("actions", []))
                                  for a in claims.get("access", []))
         if not allowed:
-            has_header = bool(self.headers.get("Authorization"))
-            return self._challenge(registry, repository, head_only, invalid=has_header)
+            self._challenge(registry, repository, head_only, invalid=bool(self.headers.get("Authorization")))
+        return bool(allowed)
+
+    def _manifest(self, registry, region, repository, reference, head_only):
+        if not self._may_pull(registry, repository, head_only):
+            return None
         from ..state.images import Unknown
         now = self.emu.state.advance()
         try:
@@ -199,6 +217,53 @@ class RegistryHandler(JsonHandler):
         if not head_only:
             self.wfile.write(push.content)
         self._status = 200
+
+    def _referrers(self, registry, region, repository, digest):
+        """The OCI 1.1 referrers API: an image index of the manifests whose subject is digest, filtered by
+        artifactType (OCI-Filters-Applied says so), paged through Link; 404 in the regions of the knob
+        no_referrers_api (a registry without the API: clients fall back to the referrers tag schema)."""
+        if not self._may_pull(registry, repository, False):
+            return None
+        if region in self.emu.controls["no_referrers_api"]:
+            return self._errors(404, "NOT_FOUND", "The requested resource was not found.")
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        wanted = (query.get("artifactType") or [None])[0]
+        start = int((query.get("last") or ["0"])[0])
+        found = self._listed(registry, region, lambda images, window, now, lag: images.referrers(
+            region, window, now, lag, repository, digest, wanted))
+        if found is None:
+            return None
+        size = int(self.emu.controls["referrers_page_size"])
+        headers = {"Content-Type": INDEX}
+        if wanted:
+            headers["OCI-Filters-Applied"] = "artifactType"
+        if start + size < len(found):
+            params = {"last": str(start + size)}
+            if wanted:
+                params["artifactType"] = wanted
+            headers["Link"] = '</v2/{}/referrers/{}?{}>; rel="next"'.format(repository, digest,
+                                                                            urllib.parse.urlencode(params))
+        return self._send(200, {"schemaVersion": 2, "mediaType": INDEX, "manifests": found[start:start + size]},
+                          headers)
+
+    def _blob(self, registry, region, repository, digest, head_only):
+        """A blob the region holds answers 307 to a storage URL (never contacted: the proxy refuses that host), as
+        ACR redirects layer downloads (or 200 with the knob blob_answer 200); one it does not, 404 BLOB_UNKNOWN."""
+        if not self._may_pull(registry, repository, head_only):
+            return None
+        held = self._listed(registry, region, lambda images, window, now, lag: images.has_blob(
+            region, window, now, lag, repository, digest))
+        if held is None:
+            return None
+        if not held:
+            return self._errors(404, "BLOB_UNKNOWN", "blob unknown to registry", {"digest": digest},
+                                head_only=head_only)
+        headers = {"Docker-Content-Digest": digest, "Docker-Distribution-Api-Version": "registry/2.0"}
+        if int(self.emu.controls["blob_answer"]) == 200:
+            return self._send(200, None, dict(headers, **{"Content-Length": "1024"}), head_only=True)
+        location = "https://{}{}.blob.core.windows.net/{}/docker/registry/v2/blobs/sha256/{}/{}/data?sig=redacted".format(
+            region[:10], registry.name.lower()[:10], registry.name.lower(), digest[7:9], digest[7:])
+        return self._send(307, None, dict(headers, Location=location), head_only=True)
 
     # --- listings -------------------------------------------------------------------------------------
     def _page_query(self):
@@ -233,6 +298,34 @@ class RegistryHandler(JsonHandler):
     @staticmethod
     def _link(path, last, asked):
         return '<{}?last={}&n={}&orderby=>; rel="next"'.format(path, urllib.parse.quote(last, safe=""), asked)
+
+    def _manifests(self, registry, region, repository):
+        """ACR's /acr/v1/{repository}/_manifests: every manifest (untagged ones too), by digest, paged with n and
+        last; entries as the recordings show them (no tags key for an untagged one; architecture and os for a
+        platform's manifest)."""
+        if not self._allows(registry, "repository", repository, "metadata_read"):
+            return self._refuse(registry, "repository", repository, "metadata_read")
+        last, count, asked = self._page_query()
+        found = self._listed(registry, region, lambda images, window, now, lag: images.manifests(
+            region, window, now, lag, repository, last, count))
+        if found is None:
+            return None
+        entries, more = found
+        from ..state.images import stamp
+        listed = []
+        for push, tags, created in entries:
+            entry = {"digest": push.digest, "imageSize": len(push.content), "createdTime": stamp(created),
+                     "lastUpdateTime": stamp(push.at), "mediaType": push.media_type}
+            if push.platform:
+                entry["os"], entry["architecture"] = push.platform
+            if tags:
+                entry["tags"] = tags
+            entry["changeableAttributes"] = dict(ALWAYS_TRUE)
+            listed.append(entry)
+        path = "/acr/v1/{}/_manifests".format(urllib.parse.quote(repository, safe=""))
+        headers = {"Link": self._link(path, entries[-1][0].digest, asked)} if more and entries else {}
+        return self._send(200, {"registry": registry.login_server, "imageName": repository, "manifests": listed},
+                          headers)
 
     def _catalog(self, registry, region):
         if not self._allows(registry, "registry", "catalog", "*"):

@@ -581,13 +581,25 @@ class ArmState:
         return None
 
     def push(self, registry_name, repository, tag, now, digest=None, first_region=None, lag_seconds=None,
-             media_type=None):
+             media_type=None, **more):
+        """more: platforms, platform_lags, blob_lags (images.RegistryImages.push)."""
         with self.lock:
             registry = self.registry_by_name(registry_name)
             if registry is None:
                 raise ArmError(404, "ResourceNotFound", "No registry '{}'.".format(registry_name))
             return registry.images.push(repository, tag, now, first_region or registry.location, lag_seconds,
-                                        digest, media_type)
+                                        digest, media_type, **more)
+
+    def attach(self, registry_name, repository, subject_digest, artifact_type, now, first_region=None,
+               lag_seconds=None, scheme="referrers"):
+        with self.lock:
+            registry = self._images_of(registry_name)
+            from .images import Unknown
+            try:
+                return registry.images.attach(repository, subject_digest, artifact_type, now,
+                                              first_region or registry.location, lag_seconds, scheme)
+            except Unknown as unknown:
+                raise ArmError(404, unknown.code, unknown.message) from None
 
     def _images_of(self, registry_name):
         registry = self.registry_by_name(registry_name)

@@ -39,6 +39,28 @@ class Emulator:
         return {"registry": registry, "repository": repository, "tag": tag, "digest": pushed.digest,
                 "first_region": pushed.first_region, "at": pushed.at, "media_type": pushed.media_type}
 
+    def push_index(self, registry, repository, tag, platforms=("linux/amd64", "linux/arm64"), lag_seconds=None,
+                   platform_lag_seconds=None, first_region=None, media_type=None, blob_lag_seconds=None):
+        """A multi-arch push (`docker buildx build --platform ... --push`): an OCI index (or a Docker manifest list,
+        by media_type) and an image manifest per platform, each with a config and layers. platform_lag_seconds
+        {"linux/arm64": {"japaneast": 30}}: that platform's manifest reaches that region later than the index;
+        blob_lag_seconds {region: s}: the blobs reach those regions after their own lag."""
+        index = self.state.push(registry, repository, tag, self.state.clock(), first_region=first_region,
+                                lag_seconds=lag_seconds, media_type=media_type or "application/vnd.oci.image.index.v1+json",
+                                platforms=list(platforms), platform_lags=platform_lag_seconds, blob_lags=blob_lag_seconds)
+        children = {entry["platform"]["os"] + "/" + entry["platform"]["architecture"]: entry["digest"]
+                    for entry in index.body["manifests"]}
+        return {"registry": registry, "repository": repository, "tag": tag, "digest": index.digest,
+                "children": children, "at": index.at, "media_type": index.media_type}
+
+    def attach(self, registry, repository, subject_digest, artifact_type, lag_seconds=None, first_region=None,
+               scheme="referrers"):
+        """A referrer of subject_digest (a signature, an SBOM) of artifact_type, replicated with its own lag;
+        scheme: 'referrers' (the referrers API), 'tag-schema' (also an index tagged sha256-<hex>), 'cosign-tag'
+        (tagged sha256-<hex>.sig, .att or .sbom, without subject). Returns its digest."""
+        return self.state.attach(registry, repository, subject_digest, artifact_type, self.state.clock(),
+                                 first_region=first_region, lag_seconds=lag_seconds, scheme=scheme).digest
+
     def delete_tag(self, registry, repository, tag, first_region=None, lag_seconds=None):
         """A tag delete (`az acr repository untag`) in first_region (default home) at once, elsewhere later; the
         manifest stays, untagged."""

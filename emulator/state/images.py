@@ -82,6 +82,32 @@ class Push(Event):
                          spread_key or "{}:{}".format(repository, tag if tag is not None else digest))
         self.digest, self.content = digest, content
         self.media_type = media_type
+        self.body = _body(content)
+
+    @property
+    def subject(self):
+        """The digest of the manifest this one refers to (a signature, an SBOM), or None."""
+        subject = self.body.get("subject")
+        return subject.get("digest") if isinstance(subject, dict) else None
+
+    @property
+    def artifact_type(self):
+        """As the referrers API gives it: the manifest's artifactType, else its config's mediaType."""
+        return self.body.get("artifactType") or (self.body.get("config") or {}).get("mediaType")
+
+    @property
+    def platform(self):
+        """(os, architecture) of an image manifest pushed as a platform of an index, or None."""
+        return getattr(self, "_platform", None)
+
+    def descriptor(self):
+        """This manifest as an index or the referrers API lists it."""
+        found = {"mediaType": self.media_type, "size": len(self.content), "digest": self.digest}
+        if self.artifact_type:
+            found["artifactType"] = self.artifact_type
+        if self.body.get("annotations"):
+            found["annotations"] = dict(self.body["annotations"])
+        return found
 
     def accepted(self, accept):
         """Whether a client sending this Accept header may be given this manifest."""
@@ -111,8 +137,31 @@ class RepositoryDelete(Event):
     deleted = True
 
 
+class Blob(Event):
+    """A config or layer blob uploaded with a manifest: it reaches each region with its manifest (or its own lags)."""
+
+    def __init__(self, repository, digest, at, first_region, lags, spread_key):
+        super().__init__(repository, None, at, first_region, lags, spread_key)
+        self.digest = digest
+
+
 def _digest(content):
     return "sha256:" + hashlib.sha256(content).hexdigest()
+
+
+def _body(content):
+    try:
+        body = json.loads(content)
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def blobs_of(content):
+    """The blobs a manifest refers to (config and layers; an artifact manifest's blobs)."""
+    body = _body(content)
+    found = [body["config"]["digest"]] if isinstance(body.get("config"), dict) and "digest" in body["config"] else []
+    return found + [b["digest"] for b in (body.get("layers") or body.get("blobs") or []) if "digest" in b]
 
 
 def _encode(body):
@@ -124,10 +173,15 @@ def manifest_for(repository, tag, at, media_type=OCI_MANIFEST, children=()):
     children [(content, digest, media_type, (os, architecture))]."""
     seed = "{}:{}@{}".format(repository, tag, at)
     if media_type in (OCI_MANIFEST, DOCKER_MANIFEST):
-        config_type = "application/vnd.oci.image.config.v1+json" if media_type == OCI_MANIFEST else \
+        oci = media_type == OCI_MANIFEST
+        config_type = "application/vnd.oci.image.config.v1+json" if oci else \
             "application/vnd.docker.container.image.v1+json"
+        layer_type = "application/vnd.oci.image.layer.v1.tar+gzip" if oci else \
+            "application/vnd.docker.image.rootfs.diff.tar.gzip"
         body = {"schemaVersion": 2, "mediaType": media_type,
-                "config": {"mediaType": config_type, "size": 2, "digest": _digest(seed.encode())}, "layers": []}
+                "config": {"mediaType": config_type, "size": 2, "digest": _digest(seed.encode())},
+                "layers": [{"mediaType": layer_type, "size": 1024 * (n + 1),
+                            "digest": _digest("{}:layer{}".format(seed, n).encode())} for n in range(2)]}
     elif media_type in _CHILD_TYPE:
         body = {"schemaVersion": 2, "mediaType": media_type, "manifests": [
             {"mediaType": child_type, "size": len(content), "digest": digest,
@@ -143,6 +197,38 @@ def manifest_for(repository, tag, at, media_type=OCI_MANIFEST, children=()):
         raise ValueError("unknown media type {}; one of {}".format(media_type, ", ".join(sorted(MEDIA_TYPES))))
     content = _encode(body)
     return content, _digest(content)
+
+
+EMPTY_CONFIG = {"mediaType": "application/vnd.oci.empty.v1+json", "size": 2,
+                "digest": "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"}  # of b"{}"
+# what signs, attests or describes an image, by the artifact type its tools give it
+COSIGN_SIGNATURE = "application/vnd.dev.cosign.artifact.sig.v1+json"
+PAYLOAD_TYPES = {COSIGN_SIGNATURE: "application/vnd.dev.cosign.simplesigning.v1+json",
+                 "application/vnd.cncf.notary.signature": "application/jose+json",
+                 "application/vnd.dev.sigstore.bundle.v0.3+json": "application/vnd.dev.sigstore.bundle.v0.3+json",
+                 "application/spdx+json": "application/spdx+json",
+                 "application/vnd.in-toto+json": "application/vnd.in-toto+json"}
+
+
+def referrer_for(subject, artifact_type, at, with_subject=True):
+    """An OCI image manifest of artifact_type referring to subject (a Push), as cosign, notation and ORAS push one:
+    an empty config, one layer (the signature or the document), annotations; without its subject field for
+    cosign's tag scheme (sha256-<hex>.sig), which names the subject in the tag instead."""
+    seed = "{}@{}:{}".format(subject.digest, artifact_type, at)
+    body = {"schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": artifact_type, "config": EMPTY_CONFIG,
+            "layers": [{"mediaType": PAYLOAD_TYPES.get(artifact_type, "application/octet-stream"), "size": 512,
+                        "digest": _digest(seed.encode())}],
+            "annotations": {"org.opencontainers.image.created": stamp(at)}}
+    if with_subject:
+        body["subject"] = {"mediaType": subject.media_type, "size": len(subject.content), "digest": subject.digest}
+    content = _encode(body)
+    return content, _digest(content)
+
+
+def referrers_tag(digest):
+    """The referrers tag schema's tag for a subject digest (OCI distribution-spec 1.1: sha256-<hex>)."""
+    algorithm, _, encoded = digest.partition(":")
+    return "{}-{}".format(algorithm[:32], encoded[:64])
 
 
 def _base64url(data):
@@ -170,6 +256,7 @@ class RegistryImages:
         self.pushes = []
         self.events = {}  # repository -> [Event], oldest first
         self.names = []   # repository names, sorted (ACR lists them lexically)
+        self.blobs = {}   # (repository, digest) -> [Blob]: uploads of that blob, each reaching regions on its own
 
     def _add(self, event):
         if event.repository not in self.events:
@@ -180,23 +267,65 @@ class RegistryImages:
             self.pushes.append(event)
         return event
 
-    def push(self, repository, tag, at, first_region, lags=None, digest=None, media_type=None):
+    def _add_manifest(self, push, blob_lags=None):
+        """A manifest and its blobs (which reach each region with it, or after blob_lags)."""
+        for blob in blobs_of(push.content):
+            self.blobs.setdefault((push.repository, blob), []).append(Blob(
+                push.repository, blob, push.at, push.first_region, push.lags if blob_lags is None else blob_lags,
+                "{}@{}".format(push.repository, blob)))
+        return self._add(push)
+
+    def push(self, repository, tag, at, first_region, lags=None, digest=None, media_type=None, platforms=None,
+             platform_lags=None, blob_lags=None):
         """One push of repository:tag (tag None: an untagged manifest); a multi-arch image brings its
-        per-platform manifests (untagged, received with it)."""
+        per-platform manifests (untagged, received with it, or one platform later: platform_lags {platform:
+        {region: s}}); platforms: ('linux/amd64', 'linux/arm64') by default; blob_lags: the blobs' own lags."""
         media_type = media_type or OCI_MANIFEST
         children = []
         if media_type in _CHILD_TYPE:
-            for platform in _PLATFORMS:
-                content, child_digest = manifest_for(repository, "{}/{}".format(tag, "/".join(platform)), at,
+            for platform in platforms or ["/".join(p) for p in _PLATFORMS]:
+                content, child_digest = manifest_for(repository, "{}/{}".format(tag, platform), at,
                                                      _CHILD_TYPE[media_type])
-                children.append((content, child_digest, _CHILD_TYPE[media_type], platform))
+                children.append((content, child_digest, _CHILD_TYPE[media_type], tuple(platform.split("/", 1))))
         content, real_digest = manifest_for(repository, tag, at, media_type, children)
         digest = digest or real_digest
         key = "{}:{}".format(repository, tag if tag is not None else digest)
-        for child_content, child_digest, child_type, _ in children:
-            self._add(Push(repository, None, child_digest, child_content, at, first_region, lags, child_type,
-                           spread_key=key))
-        return self._add(Push(repository, tag, digest, content, at, first_region, lags, media_type, spread_key=key))
+        for child_content, child_digest, child_type, platform in children:
+            own = dict(lags or {})
+            own.update((platform_lags or {}).get("/".join(platform), {}))
+            child = Push(repository, None, child_digest, child_content, at, first_region, own, child_type,
+                         spread_key=key)
+            child._platform = platform  # pylint: disable=protected-access
+            self._add_manifest(child, blob_lags)
+        return self._add_manifest(Push(repository, tag, digest, content, at, first_region, lags, media_type,
+                                       spread_key=key), blob_lags)
+
+    def attach(self, repository, subject_digest, artifact_type, at, first_region, lags=None, scheme="referrers"):
+        """A referrer of a manifest (a signature, an SBOM, an attestation), pushed as its tool would:
+        'referrers' (a manifest with subject, found by the referrers API), 'tag-schema' (that manifest, and an index
+        of the subject's referrers tagged sha256-<hex>, as ORAS and notation write it for a registry without the
+        API), 'cosign-tag' (cosign's own scheme: a manifest without subject tagged sha256-<hex>.sig, .att or .sbom).
+        Returns the referrer's Push."""
+        subject = next((p for p in reversed(self.pushes) if p.repository == repository and p.digest == subject_digest),
+                       None)
+        if subject is None:
+            raise Unknown("MANIFEST_UNKNOWN", "manifest unknown", {"Digest": subject_digest})
+        content, digest = referrer_for(subject, artifact_type, at, with_subject=scheme != "cosign-tag")
+        key = "{}@{}".format(repository, digest)
+        tag = None
+        if scheme == "cosign-tag":
+            suffix = {COSIGN_SIGNATURE: "sig", "application/spdx+json": "sbom"}.get(artifact_type, "att")
+            tag = "{}.{}".format(referrers_tag(subject_digest), suffix)
+        referrer = self._add_manifest(Push(repository, tag, digest, content, at, first_region, lags, OCI_MANIFEST,
+                                           spread_key=key))
+        if scheme == "tag-schema":
+            listed = [p.descriptor() for p in self.pushes if p.repository == repository and p.subject == subject_digest
+                      and getattr(p, "_in_tag_schema", False)] + [referrer.descriptor()]
+            referrer._in_tag_schema = True  # pylint: disable=protected-access
+            index = _encode({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": listed})
+            self._add(Push(repository, referrers_tag(subject_digest), _digest(index), index, at, first_region, lags,
+                           OCI_INDEX, spread_key=key))
+        return referrer
 
     def delete_tag(self, repository, tag, at, first_region, lags=None):
         if repository not in self.events:
@@ -252,6 +381,34 @@ class RegistryImages:
                           if not reference.startswith("sha256:") else "manifest unknown",
                           {"Tag" if not reference.startswith("sha256:") else "Digest": reference})
         return max(matching, key=lambda p: p.at)
+
+    def referrers(self, region, window, now, default_lag, repository, digest, artifact_type=None):
+        """Descriptors of the manifests with subject `digest` that the region holds now (the referrers API), in
+        the order they were pushed; artifact_type filters."""
+        arrived = self._arrived(repository, region, window, now, default_lag)
+        return [p.descriptor() for p in arrived if isinstance(p, Push) and not p.deleted and p.subject == digest
+                and (artifact_type is None or p.artifact_type == artifact_type)]
+
+    def has_blob(self, region, window, now, default_lag, repository, digest):
+        since, until = window
+        return any(b.arrival(region, since, default_lag, until) <= now for b in self.blobs.get((repository, digest), ()))
+
+    def manifests(self, region, window, now, default_lag, repository, last=None, count=100):
+        """([(push, tags, created)] ordered by digest after `last`, at most count; whether more follow): every
+        manifest the region holds now, tagged or not (ACR's /acr/v1/{repository}/_manifests); raises Unknown when
+        the region does not hold the repository."""
+        arrived = self._arrived(repository, region, window, now, default_lag)
+        if not any(not e.deleted for e in arrived):
+            raise Unknown("NAME_UNKNOWN", "repository name not known to registry", {"name": repository})
+        tags = {}
+        for tag, (push, _) in _current_tags(arrived).items():
+            tags.setdefault(push.digest, []).append(tag)
+        newest = {}
+        for push in arrived:
+            if isinstance(push, Push) and not push.deleted:
+                newest.setdefault(push.digest, push)
+        listed = sorted((d, p) for d, p in newest.items() if last is None or d > last)
+        return [(p, sorted(tags.get(d, [])), p.at) for d, p in listed[:count]], len(listed) > count
 
     def catalog(self, region, window, now, default_lag, last=None, count=100):
         """(repository names after `last`, lexically, at most count; whether more follow) as the region

@@ -56,6 +56,10 @@ DEFAULT_KNOBS = {
     "listing_short_pages": False,    # pages hold about half of what n asks, and Link still says there is more
     "token_multi_scope": True,       # False: /oauth2/token grants only the first of several scope fields
     # api-versions (issue 23): what the service stops serving, and which versions have regional endpoints
+    # the whole artifact (issue 25): referrers, blobs
+    "no_referrers_api": [],          # regions that answer the referrers API 404 (a registry without it)
+    "referrers_page_size": 50,       # descriptors per page of the referrers API (more follow through Link)
+    "blob_answer": 307,              # a held blob answers HEAD/GET 307 to storage (the recorded GET), or 200
     "retired_api_versions": [],      # refused with 400 NoRegisteredProviderFound, left out of the versions it lists;
                                      # "2026-09-01-preview" for every type, "registries=2026-09-01-preview" for one
     "regional_endpoint_versions": [],  # versions whose registry has regionalEndpoints besides the previews known to
