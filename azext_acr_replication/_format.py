@@ -85,7 +85,7 @@ def _count(value, unit=None):
     return f"{value.get('tags')}" + (f" ({repositories} {unit})" if repositories else '')
 
 
-def repository_rows(result):
+def repository_table(result):
     """`status --repository`: a row per tag and region that is not like the others, a row per region that could
     not be read, then a summary row per repository."""
     rows = []
@@ -110,7 +110,7 @@ def repository_rows(result):
             for tag, region, state, digest in rows]
 
 
-def catalog_rows(result):
+def catalog_table(result):
     """`status --all-repositories`: a row per region."""
     from azext_acr_replication.images.catalog import progress_text
     return [OrderedDict([
@@ -126,21 +126,21 @@ def catalog_rows(result):
     ]) for region in result['regions']]
 
 
+def image_table(result):
+    """`status --image`: a row per image and region, with what of the artifact is missing there."""
+    from azext_acr_replication.images.artifact import missing_text
+    return [OrderedDict([
+        ('IMAGE', image['image']),
+        ('REGION', region['region']),
+        ('STATE', region['state']),
+        ('DIGEST', (region['digest'] or ' ')[:19]),
+        ('ARRIVED AFTER', ' ' if region['arrivedAfterSeconds'] is None else f"{region['arrivedAfterSeconds']}s"),
+        ('MISSING', missing_text(region.get('missing')) or ' '),
+    ]) for image in result['images'] for region in image['regions']]
+
+
 def status_table(result):
-    """`status`: a row per replica; with --image, a row per replica and image; with --repository, a row per tag
-    not alike everywhere; with --all-repositories, a row per region."""
-    if isinstance(result, dict) and 'repositories' in result:
-        return repository_rows(result)
-    if isinstance(result, dict) and 'homeRegion' in result:
-        return catalog_rows(result)
-    if isinstance(result, dict) and 'images' in result:
-        return [OrderedDict([
-            ('IMAGE', image['image']),
-            ('REGION', region['region']),
-            ('STATE', region['state']),
-            ('DIGEST', (region['digest'] or ' ')[:19]),
-            ('ARRIVED AFTER', ' ' if region['arrivedAfterSeconds'] is None else f"{region['arrivedAfterSeconds']}s"),
-        ]) for image in result['images'] for region in image['regions']]
+    """`status` without a data-plane question: a row per replica (each question sets its own table)."""
     return [OrderedDict([
         ('NAME', _value(row, 'name') + (' (home)' if row.get('home') else '')),
         ('LOCATION', _value(row, 'location')),

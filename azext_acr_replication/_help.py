@@ -147,17 +147,31 @@ long-summary: >
 
 
     --image REPO:TAG|REPO@DIGEST ...: asks every replica, through its regional endpoint
-    (<registry>.<region>.geo.azurecr.io), whether it holds each image and which digest a tag resolves to
-    there. JSON: {registry, complete, images: [{image, digests, inEveryRegion, regions: [{replica, region,
-    endpoint, state, digest, arrivedAfterSeconds, detail}]}]} (with --wait also waitedSeconds, timedOut).
-    States: present, missing, digest differs, replica creating, replica deleting, replica failed, no
-    regional endpoint, unreachable, error.
+    (<registry>.<region>.geo.azurecr.io), whether it holds the whole of each image: the digest the tag
+    resolves to there, and every part of the artifact as the home region has it: for a multi-arch image
+    (an OCI index or Docker manifest list) every platform's manifest (--platform: only those), its
+    referrers (signatures, SBOMs, attestations; --referrers none|signatures|all, default all) of the
+    image and of each platform, found with the OCI referrers API or, where a region has none, the
+    referrers tag schema, and cosign's sha256-<digest>.sig/.att/.sbom tags; with --blobs also every
+    config and layer blob. JSON: {registry, complete, images: [{image, digests, inEveryRegion, artifact:
+    {digest, mediaType, platforms, referrers, blobs, parts}, regions: [{replica, region, endpoint, state,
+    digest, arrivedAfterSeconds, detail, missing: {platforms, referrers: {artifactType: [digest]},
+    blobs}, parts: {present, total}}]}]} (with --wait also waitedSeconds, timedOut). States: present,
+    incomplete (the tag is there, part of the artifact is not), missing, digest differs (the detail says
+    when the region holds another kind of manifest, e.g. a single-platform one under a multi-arch tag),
+    replica creating, replica deleting, replica failed, no regional endpoint, unreachable, error.
+    Requests: the home region is asked what the artifact is (the manifest, the referrers of each
+    manifest, cosign's three tags); every other region one HEAD per part (--referrers none: one HEAD per
+    image); a part found is not asked again, and parts several images share are asked once.
 
 
     --repository REPO ...: every tag of each repository in every region, compared. JSON: {registry,
     complete, repositories: [{repository, tags: {tag: {region: digest}}, inEveryRegion, missing: [{tag,
-    regions}], skew: [{tag, digests: {region: digest}}], changedWhileReading}]}. The table has a row per
-    tag and region that is not like the others (TAG, REGION, STATE, DIGEST) and a summary per repository.
+    regions}], skew: [{tag, digests: {region: digest}}], changedWhileReading}]}; with --manifests every
+    manifest is compared too, untagged ones included (the platforms of indexes, referrers), through ACR's
+    manifest listing: manifests: {digest: [regions]}, missingManifests: [{digest, mediaType, regions}]. The
+    table has a row per tag and region that is not like the others (TAG, REGION, STATE, DIGEST) and a
+    summary per repository.
 
 
     --all-repositories: every region's whole catalog compared with the home region's: per region the
@@ -184,11 +198,13 @@ long-summary: >
     --all-repositories). A refusal says which role in one line.
 
 
-    On purpose: untagged manifests are not compared (they have no tag to pull by; check one with
-    --image REPO@sha256:...). A tag pushed before the command began is judged; one pushed, moved or
-    deleted after it began, while the command reads, is listed under changedWhileReading instead of being
-    judged, and the answer is then not a yes (exit 1); --repository --wait judges every tag, those pushed
-    meanwhile too, so a tag pushed just before the command is always waited for.
+    On purpose: without --manifests untagged manifests are not compared (check one with --image
+    REPO@sha256:...). A tag pushed before the command began is judged; one pushed or moved after it
+    began, while the command reads, is listed under changedWhileReading instead of being judged, and the
+    answer is then not a yes (exit 1). A tag deleted meanwhile cannot be told apart (a listing shows no
+    deletes): it is judged, and shows as missing where the delete arrived first. --repository --wait
+    judges every tag, those pushed meanwhile too, so a tag pushed just before the command is always
+    waited for.
 examples:
   - name: Show every replica, its status and for how long, and its regional endpoint.
     text: az acr replication status -r myregistry -o table
@@ -200,8 +216,14 @@ examples:
     text: az acr replication status -r myregistry --image app:$TAG --wait --timeout 900
   - name: Check several images, one of them by digest; print only the regions that lack something.
     text: az acr replication status -r myregistry --image app:1.4.2 worker@sha256:0a1b...e9f0 --query "images[].regions[?state!='present'].region" -o tsv
+  - name: In CI, after docker buildx pushed a multi-arch image and cosign signed it, wait until every platform and the signature are in every region.
+    text: az acr replication status -r myregistry --image app:$TAG --referrers signatures --wait --timeout 900
+  - name: Only the platforms the clusters run, and every blob they will pull.
+    text: az acr replication status -r myregistry --image app:1.4.2 --platform linux/amd64 --blobs -o table
   - name: Is every tag of these repositories in every region, with the same digest?
     text: az acr replication status -r myregistry --repository app team/api -o table
+  - name: Compare every manifest of a repository, untagged platform manifests and signatures included.
+    text: az acr replication status -r myregistry --repository app --manifests -o table
   - name: Print the tags missing somewhere in a repository, and where.
     text: az acr replication status -r myregistry --repository app --query "repositories[0].missing" -o json
   - name: What does each region hold compared with the home region (after an incident, say)?

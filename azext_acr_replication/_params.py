@@ -14,8 +14,8 @@ import argparse
 from azure.cli.core.commands.parameters import (get_enum_type, get_three_state_flag, resource_group_name_type,
                                                 tags_type)
 
-from azext_acr_replication._validators import (validate_images, validate_locations, validate_registry_name,
-                                               validate_sync_source,
+from azext_acr_replication._validators import (validate_artifact, validate_images, validate_locations,
+                                               validate_registry_name, validate_sync_source,
                                                validate_replication_name, validate_repositories,
                                                validate_status_wait, validate_tags,
                                                validate_timeout, validate_wait_condition)
@@ -168,6 +168,22 @@ def load_arguments(self, _):
                    help='One or more repositories (space- or comma-separated): every tag of each, compared in every '
                         'replica (tag -> digest per region). ' + REPEAT_HELP.format('--repository') +
                         ' Needs regional endpoints on the registry.')
+        c.argument('platform', options_list=['--platform'], nargs='+', action=Accumulate, validator=validate_artifact,
+                   help='With --image: check only these platforms of a multi-arch image (os/architecture[/variant], '
+                        'space- or comma-separated, e.g. linux/amd64 linux/arm64); an index that lacks one is an '
+                        'error naming it (exit 3). ' + REPEAT_HELP.format('--platform') + ' Default: every platform.')
+        c.argument('referrers', options_list=['--referrers'], arg_type=get_enum_type(['none', 'signatures', 'all']),
+                   help='With --image: which referrers of the image and of each platform must be in every region, '
+                        'as the home region lists them (the OCI referrers API, else the referrers tag schema, and '
+                        "cosign's sha256-<digest>.sig/.att/.sbom tags): none, signatures (cosign, notation) or all "
+                        '(SBOMs and attestations too). Default: all.')
+        c.argument('blobs', options_list=['--blobs'], action='store_true',
+                   help='With --image: also every config and layer blob of each manifest checked (one HEAD per blob '
+                        'per region: a multi-arch image of 2 platforms with 5 layers each is about 14 more requests '
+                        'per region). Off by default.')
+        c.argument('manifests', options_list=['--manifests'], action='store_true',
+                   help='With --repository: also compare every manifest, untagged ones too (the platforms of '
+                        'indexes, signatures, SBOMs), through ACR\'s manifest listing.')
         c.argument('all_repositories', options_list=['--all-repositories'], action='store_true',
                    help="Every region's whole catalog compared with the home region's: repositories and tags "
                         'present, missing, extra and with another digest, and how far a Syncing replica has got. '

@@ -169,6 +169,24 @@ def validate_repositories(cmd, namespace):
     namespace.repository = names
 
 
+ARTIFACT_OPTIONS = (('platform', '--platform', 'image'), ('referrers', '--referrers', 'image'),
+                    ('blobs', '--blobs', 'image'), ('manifests', '--manifests', 'repository'))
+
+
+def validate_artifact(namespace):
+    """--platform, --referrers and --blobs go with --image, --manifests with --repository; --platform values are
+    os/architecture[/variant]. Usage errors before any call."""
+    for dest, option, needs in ARTIFACT_OPTIONS:
+        if getattr(namespace, dest, None) and not getattr(namespace, needs, None):
+            raise ArgumentError(f"{option} goes with --{needs}: add --{needs} (or leave out {option}).")
+    if getattr(namespace, 'platform', None):
+        from azext_acr_replication.images.artifact import parse_platforms
+        try:
+            namespace.platform = parse_platforms(namespace.platform)
+        except ValueError as error:
+            raise ArgumentError(f'--platform {error}') from None
+
+
 def typed_options(cmd, dest):
     """The options of argument `dest` the user typed (e.g. ['-g']), as opposed to a value azure-cli filled
     in from `az configure --defaults` (group=, acr=, location=), which sets the namespace the same way.

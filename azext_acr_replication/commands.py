@@ -13,7 +13,8 @@ def handle_exception(error):
     return handle(error)
 
 
-def _table(name):
+def table(name):
+    """The table transformer `name` of _format, imported when a table is printed."""
     def transform(result):
         from azext_acr_replication import _format
         return getattr(_format, name)(result)
@@ -21,7 +22,7 @@ def _table(name):
     return transform
 
 
-replication_table, plan_table, status_table = _table('replication_table'), _table('plan_table'), _table('status_table')
+replication_table, plan_table, status_table = table('replication_table'), table('plan_table'), table('status_table')
 
 
 def confirm_delete(command_args):

@@ -265,7 +265,8 @@ def _refuse_home_replica(lookup, client, ref, replication_name):
 
 # --- status ---------------------------------------------------------------------------------------
 def acr_replication_status(cmd, client, registry_name, resource_group_name=None, image=None, repository=None,
-                           all_repositories=False, wait=False, timeout=None):
+                           all_repositories=False, wait=False, timeout=None, platform=None, referrers=None,
+                           blobs=False, manifests=False):
     """An incomplete answer is printed all the same (scripts parse it), then the command exits 1 (3: an image
     or repository in no region) with one error line."""
     from azext_acr_replication._client_factory import bind_deadline
@@ -278,11 +279,9 @@ def acr_replication_status(cmd, client, registry_name, resource_group_name=None,
     bind_deadline(client, deadline)
     lookup = _lookup(cmd, client)
     ref = lookup.find(registry_name, resource_group_name)
-
     reader = RegistryReader(lambda version: lookup.call(ref, lambda group: lookup.arm_get(
         replica_status.registry_url(lookup.subscription, group, ref.name, version))),
         sdk_version=_sdk_api_version(client), debug=logger.debug)
-    get_registry = reader.read
 
     def list_replicas():
         return lookup.call(ref, lambda group: list(client.replications.list(group, ref.name)))
@@ -290,26 +289,20 @@ def acr_replication_status(cmd, client, registry_name, resource_group_name=None,
     def get_replica(name):
         return none_if_not_found(
             lambda: lookup.call(ref, lambda group: client.replications.get(group, ref.name, name)))
-    question = '--image' if image else '--repository' if repository else '--all-repositories' if all_repositories \
+    option = '--image' if image else '--repository' if repository else '--all-repositories' if all_repositories \
         else None
-    registry = replica_status.first_read(reader, question, lambda: lookup.call(
+    registry = replica_status.first_read(reader, option, lambda: lookup.call(
         ref, lambda group: client.registries.get(group, ref.name)).serialize(keep_readonly=True), logger.warning)
     replicas = replica_status.with_unlisted_replicas(registry, list_replicas(), get_replica)
-    if image:
-        from azext_acr_replication.images.check import ArmView, check_images
-        result, failure = check_images(cmd, registry, replicas, image, wait, deadline.seconds, _progress(cmd),
-                                       arm=ArmView(registry, get_registry, list_replicas, get_replica),
-                                       started=deadline.started)
-    elif repository:
-        from azext_acr_replication.images.check import ArmView, check_repositories
-        result, failure = check_repositories(cmd, registry, replicas, repository, wait, deadline.seconds,
-                                             _progress(cmd), arm=ArmView(registry, get_registry, list_replicas,
-                                                                         get_replica), started=deadline.started,
-                                             began_at=deadline.began_at)
-    elif all_repositories:
-        from azext_acr_replication.images.check import check_all_repositories
-        result, failure = check_all_repositories(cmd, registry, replicas, get_registry, list_replicas, wait,
-                                                 deadline, _progress(cmd))
+    if option:
+        from azext_acr_replication.images.snapshot import ArmReads, Snapshot
+        from azext_acr_replication.images.status import Question, answer
+        snapshot = Snapshot(registry, replicas, ArmReads(reader.read, list_replicas, get_replica))
+        question = Question(option, image or repository or (), wait, platforms=platform,
+                            referrers=referrers or 'all', blobs=blobs, manifests=manifests)
+        result, failure = answer(cmd.cli_ctx, snapshot, question, deadline, _progress(cmd))
+        _table_of(cmd, {'--image': 'image_table', '--repository': 'repository_table',
+                        '--all-repositories': 'catalog_table'}[option])
     elif wait:
         progress = _progress(cmd)
         try:
@@ -323,3 +316,12 @@ def acr_replication_status(cmd, client, registry_name, resource_group_name=None,
         message, exit_code = failure
         exit_after_output(cmd.cli_ctx, message, exit_code)
     return result
+
+
+def _table_of(cmd, name):
+    """-o table for what this run of `status` answered: the command's table transformer is the replica table's
+    until a data-plane question gives its own (its result has another shape)."""
+    from azext_acr_replication.commands import table
+    command = cmd.cli_ctx.invocation.commands_loader.command_table.get(cmd.name)
+    if command is not None:
+        command.table_transformer = table(name)

@@ -23,18 +23,18 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from azext_acr_replication.images import compare
-from azext_acr_replication.images.endpoint import DataPlaneError, repository_scope
+from azext_acr_replication.images.endpoint import CATALOG_SCOPE, DataPlaneError, repository_scope
 from azext_acr_replication.images.listing import registry_since
-from azext_acr_replication.images.watch import UNREACHABLE, ERROR
+from azext_acr_replication.images.poller import ERROR, OVERALL, PER_REGION, TERMINAL_KINDS, UNREACHABLE
+from azext_acr_replication.images.snapshot import REPLICA_FAILED
+from azext_acr_replication.images.verdict import verdict as error_line
 
 WINDOW = 16          # repositories read at once (all their regions)
-PER_REGION = 4       # tag listings at once per region
-OVERALL = 32         # tag listings at once over every region
 PAGES_AHEAD = 2      # catalog pages read ahead per region
 DIFFERENCES_SHOWN = 100  # repositories listed per region with what differs there
 MIN_PAUSE, MAX_PAUSE = 2.0, 60.0  # seconds between reads with --wait
 HOME, SAME, DIFFERS = 'home', 'same', 'differs'
-TERMINAL_KINDS = ('denied', 'forbidden')
+SCOPES = [CATALOG_SCOPE]  # the tokens every endpoint needs (the tags' are asked for as the catalog streams in)
 
 
 class Totals:
@@ -92,7 +92,8 @@ class Totals:
 class RegionRead:
     """One region's side of a read: its catalog streaming in on a thread, its tag listings on a pool."""
 
-    def __init__(self, target, client, workers, stop):
+    def __init__(self, target, client, workers, stop, clock=time.monotonic):
+        self._clock = clock
         self.target = target
         self.client = client
         self.totals = Totals()
@@ -133,7 +134,7 @@ class RegionRead:
         try:
             self.asked_at = time.time()
             for names, date in self.client.catalog():
-                read_at = time.monotonic()
+                read_at = self._clock()
                 # one token request will cover these repositories' tags (want: asked for together)
                 self.client.want([repository_scope(name, 'metadata_read') for name in names])
                 if not self._put((names, date, read_at)):
@@ -182,9 +183,9 @@ class RegionRead:
 
     def _tags(self, repository):
         if self.failed or self._stop.is_set():
-            return None, time.monotonic()
+            return None, self._clock()
         try:
-            return self.client.tags(repository), time.monotonic()
+            return self.client.tags(repository), self._clock()
         finally:
             self.client.forget([repository_scope(repository, 'metadata_read')])
 
@@ -201,8 +202,8 @@ class Scan:
         (epoch seconds): tags pushed or moved after it are set aside, not judged."""
         self._stop = stop or threading.Event()
         workers = max(1, min(PER_REGION, OVERALL // (1 + len(others))))
-        self.home = RegionRead(home, client_for(home.endpoint), workers, self._stop)
-        self.others = [RegionRead(t, client_for(t.endpoint), workers, self._stop) for t in others]
+        self.home = RegionRead(home, client_for(home.endpoint), workers, self._stop, clock)
+        self.others = [RegionRead(t, client_for(t.endpoint), workers, self._stop, clock) for t in others]
         self.on_progress = on_progress
         self.clock = clock
         self.began_at = time.time() if began_at is None else began_at
@@ -366,23 +367,8 @@ def progress_text(progress):
     return text
 
 
-class Layout:  # pylint: disable=too-few-public-methods
-    """The registry as ARM shows it now: the home region, every replica as a watch.Target, and each one's
-    displayStatus (Syncing, Ready)."""
-
-    def __init__(self, registry, replicas):
-        from azext_acr_replication.arm.values import display_status
-        from azext_acr_replication.images.report import targets
-        from azext_acr_replication.replicas.status import replicas_with_home
-        self.name = registry.get('name')
-        self.home, listed = replicas_with_home(registry, replicas)
-        self.targets = targets(registry, replicas)
-        self.statuses = {location: (display_status(model) if model is not None else 'Ready')
-                         for _, location, _, model in listed}
-
-
 def result_of(layout, scan, rates=None, now=None):
-    """The JSON `status --all-repositories` prints for one read."""
+    """The JSON `status --all-repositories` prints for one read. layout: the snapshot.Snapshot it read."""
     reads = {read.location: read for read in scan.regions} if scan else {}
     regions = [region_json(t, layout.statuses.get(t.location), reads.get(t.location), (rates or {}).get(t.location),
                            now, home=t.location == layout.home) for t in layout.targets]
@@ -396,7 +382,7 @@ def result_of(layout, scan, rates=None, now=None):
 
 def _terminal(entry, reads):
     read = reads.get(entry['region'])
-    if entry['state'] == 'replica failed':
+    if entry['state'] == REPLICA_FAILED:
         return True
     return read is not None and (getattr(read.error, 'kind', None) in TERMINAL_KINDS or read.refused)
 
@@ -450,20 +436,22 @@ def verdict(result, scan, timed_out_after=None, is_stuck=False):
         pieces.append(refusals.pop())
     if scan.interrupted:
         pieces.append(f'read {scan.read} repositories before the time ran out')
-    prefix = f'Timed out after {int(timed_out_after)} s. ' if timed_out_after is not None else ''
-    ending = ', and waiting will not change that' if is_stuck else (' yet' if not prefix else '')
-    return f"{prefix}Not the same as the home region ({home}){ending}: {'; '.join(pieces)}.", 1
+    return error_line(f'the same as the home region ({home})', '; '.join(pieces), stuck=is_stuck,
+                      timed_out_after=timed_out_after)
 
 
-def follow(read_arm, client_for, wait, deadline, on_progress=None, on_read=None, clock=time.monotonic):
+def follow(snapshot, client_for, wait, deadline, on_progress=None, on_read=None):
     """Read once, or with wait until every region matches home, the deadline passes, or waiting cannot help.
-    read_arm() -> (registry JSON, replica models), read again before each read; deadline: arm.deadline.Deadline.
-    on_progress(scan, rates) while reading; on_read(result) after each read. Returns (result, failure)."""
+    snapshot: the registry as read (snapshot.Snapshot), read again before each further read; deadline: the command's
+    Deadline (its clock and pauses). on_progress(scan, rates) while reading; on_read(result) after each read.
+    Returns (result, failure)."""
     rates = {}
+    clock = deadline.clock
     pause = threading.Event()
+    layout = None
     while True:
-        layout = Layout(*read_arm())
-        home = next(t for t in layout.targets if t.location == layout.home)
+        layout = snapshot if layout is None else layout.refreshed()
+        home = layout.home_target
         scan = None
         if home.endpoint and home.blocked is None:
             stop = threading.Event()
@@ -495,7 +483,7 @@ def follow(read_arm, client_for, wait, deadline, on_progress=None, on_read=None,
         took = (scan.finished - scan.started) if scan else 0.0
         if deadline.expired or not deadline.allows(MIN_PAUSE):
             return _waited(result, deadline, True), verdict(result, scan, timed_out_after=deadline.elapsed())
-        pause.wait(min(MAX_PAUSE, max(MIN_PAUSE, took), deadline.remaining()))
+        deadline.pause(pause, min(MAX_PAUSE, max(MIN_PAUSE, took), deadline.remaining()))
 
 
 def _waited(result, deadline, timed_out):

@@ -32,7 +32,7 @@ import threading
 import time
 
 from azext_acr_replication.arm.errors import ReplicationError, describe, retry_after_seconds
-from azext_acr_replication.images.listing import Tags, next_page, parse_http_date
+from azext_acr_replication.images.listing import Manifests, Tags, next_page, parse_http_date
 
 SCHEMA1_SIGNED = 'application/vnd.docker.distribution.manifest.v1+prettyjws'
 SCHEMA1 = 'application/vnd.docker.distribution.manifest.v1+json'
@@ -407,24 +407,80 @@ class EndpointClient:  # pylint: disable=too-many-instance-attributes,too-few-pu
                     self._realm, self._service = challenge['realm'], challenge.get('service') or self.host
         return response
 
-    # --- manifests -----------------------------------------------------------------------------------
-    def manifest_digest(self, repository, reference):
-        """The digest the endpoint resolves repository:reference to, or None when it does not have it."""
-        path = f'/v2/{repository}/manifests/{reference}'
-        scope = repository_scope(repository, 'pull')
-        response = self._authorized_send('HEAD', path, scope, {'Accept': MANIFEST_TYPES})
-        if response.status_code == 200:
-            headers = {'Accept': MANIFEST_TYPES}
-            headers.update(self._authorization(scope))
-            return self._digest(response, path, headers, reference)
-        if response.status_code == 404:
-            return None
+    # --- manifests, referrers, blobs ---------------------------------------------------------------------
+    def _pull(self, method, path, repository, what, accept=MANIFEST_TYPES):
+        """A pull-scoped request: the response for 200, 307 and 404; 429, 401 and the rest raise DataPlaneError."""
+        response = self._authorized_send(method, path, repository_scope(repository, 'pull'), {'Accept': accept})
+        if response.status_code in (200, 307, 404):
+            return response
         if response.status_code == 429:
             raise DataPlaneError('throttled', f'{self.host} is throttling requests (429)',
                                  retry_after=retry_after_seconds(response.headers))
         if response.status_code == 401:
             raise DataPlaneError('unauthorized', f"{self.host} did not accept the access token; run 'az login'")
-        raise _unexpected(self.host, 'HEAD manifest', response)
+        raise _unexpected(self.host, what, response)
+
+    def manifest_digest(self, repository, reference):
+        """The digest the endpoint resolves repository:reference to, or None when it does not have it."""
+        found = self.head_manifest(repository, reference)
+        return found[0] if found else None
+
+    def head_manifest(self, repository, reference):
+        """(digest, media type) of repository:reference here, or None when the endpoint does not have it."""
+        path = f'/v2/{repository}/manifests/{reference}'
+        response = self._pull('HEAD', path, repository, 'HEAD manifest')
+        if response.status_code == 404:
+            return None
+        headers = {'Accept': MANIFEST_TYPES}
+        headers.update(self._authorization(repository_scope(repository, 'pull')))
+        return self._digest(response, path, headers, reference), _media_type(response)
+
+    def manifest(self, repository, reference):
+        """Manifest (digest, media type, JSON body) of repository:reference here, or None."""
+        path = f'/v2/{repository}/manifests/{reference}'
+        response = self._pull('GET', path, repository, 'GET manifest')
+        if response.status_code == 404:
+            return None
+        content = response.content
+        digest = response.headers.get('Docker-Content-Digest')
+        if not digest:
+            signed = _media_type(response) == SCHEMA1_SIGNED
+            digest = 'sha256:' + hashlib.sha256(signed_payload(content) if signed else content).hexdigest()
+        try:
+            body = json.loads(content)
+        except ValueError:
+            body = None
+        return Manifest(digest, _media_type(response), body if isinstance(body, dict) else {})
+
+    def referrers(self, repository, digest):
+        """Descriptors of the manifests whose subject is digest (the OCI 1.1 referrers API, every page, following
+        Link on this host). Raises NoReferrersApi when the endpoint does not have the API (404 other than
+        NAME_UNKNOWN, or an answer that is not an image index), as clients then use the referrers tag schema."""
+        url, found, seen = f'/v2/{repository}/referrers/{digest}', [], set()
+        while url:
+            response = self._pull('GET', url, repository, 'GET referrers', accept=INDEX)
+            if response.status_code == 404:
+                if _error_code(response) == 'NAME_UNKNOWN':
+                    return []
+                raise NoReferrersApi(self.host)
+            if _media_type(response) != INDEX:
+                raise NoReferrersApi(self.host)
+            try:
+                found.extend((response.json() or {}).get('manifests') or [])
+            except ValueError:
+                raise NoReferrersApi(self.host) from None
+            seen.add(url)
+            url = next_page(response.headers.get('Link'))
+            if url in seen:
+                raise DataPlaneError('error', f'{self.host} sent the same next page twice ({url})')
+        return found
+
+    def has_blob(self, repository, digest):
+        """Whether the endpoint holds a blob: HEAD answered 200, or 307 to where it is stored (not followed: the
+        registry has it), False for 404 (BLOB_UNKNOWN)."""
+        response = self._pull('HEAD', f'/v2/{repository}/blobs/{digest}', repository, 'HEAD blob',
+                              accept='application/octet-stream')
+        return response.status_code != 404
 
     # --- listings ------------------------------------------------------------------------------------
     def _listing_page(self, path, scope):
@@ -480,10 +536,18 @@ class EndpointClient:  # pylint: disable=too-many-instance-attributes,too-few-pu
     def tags(self, repository, page_size=PAGE_SIZE):
         """Every tag of repository here (listing.Tags: name -> digest and lastUpdateTime), or None when this
         endpoint does not hold the repository."""
-        found = Tags(asked_at=self._clock())
+        return self._listed(Tags(asked_at=self._clock()), f'/acr/v1/{repository}/_tags', 'tags', repository,
+                            page_size)
+
+    def manifests(self, repository, page_size=PAGE_SIZE):
+        """Every manifest of repository here, untagged ones too (listing.Manifests), or None when this endpoint does
+        not hold the repository."""
+        return self._listed(Manifests(asked_at=self._clock()), f'/acr/v1/{repository}/_manifests', 'manifests',
+                            repository, page_size)
+
+    def _listed(self, found, path, key, repository, page_size):
         try:
-            for items, date in self.pages(f'/acr/v1/{repository}/_tags', 'tags',
-                                          repository_scope(repository, 'metadata_read'), page_size):
+            for items, date in self.pages(path, key, repository_scope(repository, 'metadata_read'), page_size):
                 if found.read_at is None:
                     found.read_at = date
                 found.add(items)
@@ -538,6 +602,13 @@ class Endpoints:  # pylint: disable=too-few-public-methods
         self._lock = threading.Lock()
         self._clients = {}
 
+    def want(self, scopes):
+        """More scopes every endpoint will be asked for (a probe's), before or after its client was made."""
+        with self._lock:
+            self._scopes.extend(s for s in scopes if s not in self._scopes)
+            for client in self._clients.values():
+                client.want(scopes)
+
     def client(self, host):
         with self._lock:
             if host not in self._clients:
@@ -547,6 +618,29 @@ class Endpoints:  # pylint: disable=too-few-public-methods
                 client.want(self._scopes)
                 self._clients[host] = client
             return self._clients[host]
+
+
+INDEX = 'application/vnd.oci.image.index.v1+json'
+
+
+class NoReferrersApi(Exception):
+    """The endpoint has no OCI referrers API (it answered 404): clients use the referrers tag schema there."""
+
+
+class Manifest:  # pylint: disable=too-few-public-methods
+    def __init__(self, digest, media_type, body):
+        self.digest, self.media_type, self.body = digest, media_type, body
+
+
+def _media_type(response):
+    return (response.headers.get('Content-Type') or '').split(';')[0].strip()
+
+
+def _error_code(response):
+    try:
+        return ((response.json() or {}).get('errors') or [{}])[0].get('code')
+    except (ValueError, AttributeError, IndexError):
+        return None
 
 
 def _certificate_refused(error):

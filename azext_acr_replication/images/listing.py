@@ -85,3 +85,20 @@ class Tags:  # pylint: disable=too-few-public-methods
 
     def __len__(self):
         return len(self.entries)
+
+
+class Manifests(Tags):  # pylint: disable=too-few-public-methods
+    """Every manifest of one repository in one region (ACR's _manifests listing, untagged ones too), compared as
+    tags are: digest -> (digest, lastUpdateTime); media_types: digest -> mediaType."""
+
+    __slots__ = ('media_types',)
+
+    def __init__(self, entries=None, read_at=None, asked_at=None):
+        super().__init__(entries, read_at, asked_at)
+        self.media_types = {}
+
+    def add(self, items):
+        for item in items or ():
+            if isinstance(item, dict) and item.get('digest'):
+                self.entries[item['digest']] = (item['digest'], parse_time(item.get('lastUpdateTime')))
+                self.media_types[item['digest']] = item.get('mediaType')

@@ -1,141 +1,110 @@
 # --------------------------------------------------------------------------------------------
 # Copyright (c) acr-replication authors. Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
-"""`status --repository`: every tag of each named repository in every region, through the watch that
-`status --image` uses (every region on its own thread; with --wait, polls that follow the registry): a
-region's check reads the repository's whole tag list there (one paged listing), and the board compares the
-regions' lists (compare.RepositoryComparison). Then the JSON report, the table's facts and the verdict
-(the one error line and the exit code). Plain Python over the watch and listings."""
+"""`status --repository`: every tag of each named repository in every region (and with --manifests every manifest,
+untagged ones too: the children of indexes, referrers), through the region poller `status --image` uses: a
+region's check reads the repository's listings there (one paged listing each), and the probe compares the regions'
+lists (compare.RepositoryComparison). Then the JSON report, the problem line and the verdict. Plain Python."""
 import time
 
 from azext_acr_replication.images import compare
+from azext_acr_replication.images.endpoint import repository_scope
 from azext_acr_replication.images.listing import registry_since
-from azext_acr_replication.images.watch import MISSING, NOT_CHECKED, PRESENT, Board, Observation
+from azext_acr_replication.images.poller import MISSING, PRESENT, Observation, Probe
+from azext_acr_replication.images.verdict import by_regions, nowhere_line, some, verdict
 
 NO_REPOSITORY = 'no repository'   # how a region that does not hold the repository is shown
-SHOWN_IN_LINE = 5  # tags named per kind in the error line
+MANIFESTS_MISSING = 'manifests missing'
 
 
-class RepositoryRef:  # pylint: disable=too-few-public-methods
-    """A repository, as the watch's 'image'."""
+class RepositoryProbe(Probe):
+    """A region is 'present' for a repository when it holds every tag the others hold, with the same digests (and
+    with manifests, every manifest). A single read (set_aside) sets aside the tags pushed or moved after the command
+    began (`started`, epoch seconds; compared on the registry's clock: listing.registry_since), and is then not
+    complete: it never says yes for tags it did not judge. A wait judges every tag, those pushed meanwhile too, and
+    reads again until the regions agree (what a CI step gating on a push needs)."""
 
-    def __init__(self, repository):
-        self.repository = repository
-
-    def __str__(self):
-        return self.repository
-
-    def __eq__(self, other):
-        return isinstance(other, RepositoryRef) and other.repository == self.repository
-
-    def __hash__(self):
-        return hash(self.repository)
-
-
-def check_with(client_for):
-    """check(target, repository) for the watch: an Observation with the region's tags (MISSING when it
-    does not hold the repository). client_for(host) -> endpoint.EndpointClient."""
-    def check(target, repository):
-        tags = client_for(target.endpoint).tags(repository.repository)
-        if tags is None:
-            return Observation(MISSING)
-        return Observation(PRESENT, listing=tags)
-    return check
-
-
-class RepositoryBoard(Board):
-    """The watch's board for repositories: a region is 'present' when it holds every tag the others hold,
-    with the same digests. A single read (set_aside) sets aside the tags pushed or moved after the command began
-    (`started`, epoch seconds; compared on the registry's clock: listing.registry_since), and is then not
-    complete: it never says yes for tags it did not judge. A wait judges every tag, those pushed meanwhile too,
-    and reads again until the regions agree (what a CI step gating on a push needs)."""
-
-    def __init__(self, targets, images, set_aside=True, started=None):
-        super().__init__(targets, images)
+    def __init__(self, repositories, client_for, set_aside=True, started=None, manifests=False):
+        self.items = list(repositories)
+        self.manifests = manifests
+        self.scopes = [repository_scope(r, 'metadata_read') for r in self.items]
+        self._client_for = client_for
         self.set_aside = set_aside
         self.started = started if started is not None else time.time()
-        self._versions = {}  # repository -> how often a region's answer for it was recorded
-        self._compared = {}  # repository -> (version, RepositoryComparison)
+        self._compared = {}  # (repository, what, board version) -> RepositoryComparison
 
-    def record(self, target, image, observation, elapsed):
-        with self._lock:
-            self._versions[str(image)] = self._versions.get(str(image), 0) + 1
-            super().record(target, image, observation, elapsed)
+    def check(self, target, repository):
+        client = self._client_for(target.endpoint)
+        tags = client.tags(repository)
+        if tags is None:
+            return Observation(MISSING)
+        listed = client.manifests(repository) if self.manifests else None
+        return Observation(PRESENT, listing=tags, manifests=listed)
 
-    def remove(self, target):
-        with self._lock:
-            super().remove(target)
-            self._versions = {name: version + 1 for name, version in self._versions.items()}
+    def comparison(self, board, repository, what='listing'):
+        """RepositoryComparison of the regions that answered (held it or not), of their tags (what='listing') or
+        manifests (what='manifests')."""
+        with board.lock:
+            key = (repository, what, board.version)
+            if key not in self._compared:
+                listings = {}
+                for target, seen in board.observations(repository):
+                    if seen.state in (PRESENT, MISSING):
+                        listings[target.location] = getattr(seen, what, None) if seen.state == PRESENT else None
+                since = registry_since(self.started, [(tags.read_at, tags.asked_at) for tags in listings.values()
+                                                      if tags is not None]) if self.set_aside else None
+                self._compared = {k: v for k, v in self._compared.items() if k[2] == board.version}
+                self._compared[key] = compare.RepositoryComparison(listings, since)
+            return self._compared[key]
 
-    def comparison(self, image):
-        """RepositoryComparison over the regions that answered (held it or not)."""
-        with self._lock:
-            version = self._versions.get(str(image), 0)
-            cached = self._compared.get(str(image))
-            if cached and cached[0] == version:
-                return cached[1]
-            listings = {}
-            for target in self.targets:
-                seen = self.seen.get((target.location, str(image)))
-                if seen is not None and seen.state in (PRESENT, MISSING):
-                    listings[target.location] = seen.listing if seen.state == PRESENT else None
-            since = registry_since(self.started, [(tags.read_at, tags.asked_at) for tags in listings.values()
-                                                  if tags is not None]) if self.set_aside else None
-            result = compare.RepositoryComparison(listings, since)
-            self._compared[str(image)] = (version, result)
-            return result
-
-    def complete(self):
-        with self._lock:
-            return super().complete() and not any(self.comparison(image).changed for image in self.images)
-
-    def state(self, target, image):
-        observation = self.observation(target, image)
+    def state(self, board, target, item):
+        observation = board.observation(target, item)
         if observation.state not in (PRESENT, MISSING):
             return observation.state
-        state = self.comparison(image).region_state(target.location)
-        return NO_REPOSITORY if state == compare.MISSING else state
+        state = self.comparison(board, item).region_state(target.location)
+        if state == compare.MISSING:
+            return NO_REPOSITORY
+        if state == compare.PRESENT and self.manifests and \
+                self.comparison(board, item, 'manifests').region_state(target.location) != compare.PRESENT:
+            return MANIFESTS_MISSING
+        return state
 
-    def digests(self, image):
-        return []
-
-    def settled(self, target, image):
+    def settled(self, board, target, item):
         return False  # what the others hold can still grow: read again at every poll
 
-    def nowhere(self):
-        """Repositories that every region that answered does not hold, once every region asked has answered
-        (a region still inside its first request is not taken for unreachable)."""
-        found = []
-        with self._lock:
-            for image in self.images:
-                states = [self.observation(t, image).state for t in self.targets]
-                if NOT_CHECKED in states:
-                    continue
-                answered = [s for s in states if s in (PRESENT, MISSING)]
-                if answered and all(s == MISSING for s in answered):
-                    found.append(image)
-        return found
+    def complete(self, board):
+        with board.lock:
+            return super().complete(board) and not any(self.comparison(board, r).changed for r in board.items)
 
 
-def report(registry_name, board, waited=None, timed_out=False):
+def report(registry_name, board, probe, waited=None, timed_out=False):
     """The JSON `status --repository` prints."""
     repositories = []
-    for image in board.images:
-        comparison = board.comparison(image)
+    for repository in board.items:
+        comparison = probe.comparison(board, repository)
         regions = []
-        for target in board.current():
-            seen = board.observation(target, image)
+        for target, seen in board.observations(repository):
+            listing = getattr(seen, 'listing', None)
             regions.append({'region': target.location, 'replica': target.replica, 'endpoint': target.endpoint,
-                            'state': board.state(target, image),
-                            'tags': len(seen.listing) if seen.listing is not None else None,
-                            'detail': seen.detail})
-        repositories.append({
-            'repository': str(image), 'tags': comparison.tags,
+                            'state': probe.state(board, target, repository),
+                            'tags': len(listing) if listing is not None else None, 'detail': seen.detail})
+        entry = {
+            'repository': repository, 'tags': comparison.tags,
             'inEveryRegion': bool(regions) and all(r['state'] == compare.PRESENT for r in regions) and
             not comparison.changed,
             'missing': [{'tag': tag, 'regions': where} for tag, where in comparison.missing.items()],
             'skew': [{'tag': tag, 'digests': digests} for tag, digests in comparison.skew.items()],
-            'changedWhileReading': comparison.changed, 'regions': regions})
+            'changedWhileReading': comparison.changed, 'regions': regions}
+        if probe.manifests:
+            held = probe.comparison(board, repository, 'manifests')
+            types = {}
+            for _, seen in board.observations(repository):
+                types.update(getattr(getattr(seen, 'manifests', None), 'media_types', None) or {})
+            entry['manifests'] = {digest: sorted(where) for digest, where in held.tags.items()}
+            entry['missingManifests'] = [{'digest': digest, 'mediaType': types.get(digest), 'regions': where}
+                                         for digest, where in held.missing.items()]
+            entry['inEveryRegion'] = entry['inEveryRegion'] and not held.missing and not held.changed
+        repositories.append(entry)
     result = {'registry': registry_name, 'complete': all(r['inEveryRegion'] for r in repositories),
               'repositories': repositories}
     if waited is not None:
@@ -144,50 +113,49 @@ def report(registry_name, board, waited=None, timed_out=False):
     return result
 
 
-def _some(names):
-    shown = ', '.join(names[:SHOWN_IN_LINE])
-    return shown + (f' and {len(names) - SHOWN_IN_LINE} more' if len(names) > SHOWN_IN_LINE else '')
-
-
 def problem_line(result):
     """'app: v2 missing in eastus; v1 has 2 digests (...); unreachable in japaneast. team/api: ...'"""
     parts = []
     for repo in result['repositories']:
         if repo['inEveryRegion']:
             continue
-        by_regions = {}
-        for entry in repo['missing']:
-            by_regions.setdefault(tuple(entry['regions']), []).append(entry['tag'])
-        pieces = [f"{_some(tags)} missing in {', '.join(regions)}" for regions, tags in by_regions.items()]
+        pieces = [f"{some(tags)} missing in {', '.join(regions)}"
+                  for tags, regions in _by_region_sets(repo['missing'], 'tag')]
         if repo['skew']:
             first = repo['skew'][0]
             spread = '; '.join(f"{region}: {(digest or '')[:19]}" for region, digest in first['digests'].items())
-            pieces.append(f"{_some([s['tag'] for s in repo['skew']])} with different digests ({first['tag']}: "
+            pieces.append(f"{some([s['tag'] for s in repo['skew']])} with different digests ({first['tag']}: "
                           f"{spread})")
-        states = {}
-        for region in repo['regions']:
-            if region['state'] not in (compare.PRESENT, compare.TAGS_MISSING, compare.SKEW):
-                states.setdefault((region['state'], region['detail']), []).append(region['region'])
+        if repo.get('missingManifests'):
+            pieces.extend(f"{len(digests)} untagged or tagged manifest{'s' if len(digests) > 1 else ''} missing in "
+                          f"{', '.join(regions)} ({some([d[:19] for d in digests], 3)})"
+                          for digests, regions in _by_region_sets(repo['missingManifests'], 'digest'))
+        entries = [(r['region'], (r['state'], r['detail'])) for r in repo['regions']
+                   if r['state'] not in (compare.PRESENT, compare.TAGS_MISSING, compare.SKEW, MANIFESTS_MISSING)]
         pieces.extend(f"{state} in {', '.join(regions)}" + (f' ({detail})' if detail else '')
-                      for (state, detail), regions in states.items())
+                      for (state, detail), regions in by_regions(entries))
         if repo['changedWhileReading']:
             changed = repo['changedWhileReading']
             them = 'them' if len(changed) > 1 else 'it'
-            pieces.append(f"{_some(changed)} pushed or moved while the command read {them}, not judged (run again, "
+            pieces.append(f"{some(changed)} pushed or moved while the command read {them}, not judged (run again, "
                           "or add --wait to wait for every tag)")
         parts.append(f"{repo['repository']}: {'; '.join(pieces)}")
     return '. '.join(parts)
 
 
-def verdict(registry_name, board, result, stuck=False, timed_out_after=None):
+def _by_region_sets(entries, name):
+    """[(names, regions)]: entries ({name, regions}) grouped by the regions they are missing in."""
+    grouped = {}
+    for entry in entries:
+        grouped.setdefault(tuple(entry['regions']), []).append(entry[name])
+    return [(names, regions) for regions, names in grouped.items()]
+
+
+def judged(registry_name, board, probe, result, stuck=False, timed_out_after=None):
     """(the one error line, exit code) when not every region holds every tag alike; None when they do."""
     if result['complete']:
         return None
-    nowhere = board.nowhere()
-    if nowhere:
-        return (f"Not found in any region of '{registry_name}': {', '.join(str(r) for r in nowhere)}. Check the "
-                f"repository name ('az acr repository list -n {registry_name}').", 3)
-    if stuck:  # the line names each region's state and what the registry said
-        return f"Not the same in every region, and waiting will not change that: {problem_line(result)}.", 1
-    prefix = f'Timed out after {int(timed_out_after)} s. ' if timed_out_after is not None else ''
-    return f"{prefix}Not the same in every region yet: {problem_line(result)}.", 1
+    nowhere = probe.nowhere(board)
+    return verdict('the same in every region', problem_line(result), stuck=stuck, timed_out_after=timed_out_after,
+                   nowhere=nowhere_line(registry_name, nowhere, "Check the repository name ('az acr repository list "
+                                                                f"-n {registry_name}').") if nowhere else None)
