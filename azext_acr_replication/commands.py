@@ -47,9 +47,9 @@ def hide_refused_policy_arguments(_, **kwargs):
     """azure-cli adds --acquire-policy-token and --change-reference to every command not named list or show
     (after the command table is built); status and wait only read and refuse them, so their help omits them."""
     import argparse
-    table = getattr(kwargs.get('commands_loader'), 'command_table', None) or {}
+    commands = getattr(kwargs.get('commands_loader'), 'command_table', None) or {}
     for name in READ_ONLY:
-        arguments = getattr(table.get(name), 'arguments', {})
+        arguments = getattr(commands.get(name), 'arguments', {})
         for dest in ('_acquire_policy_token', '_change_reference'):
             if dest in arguments:
                 arguments[dest].type.settings['help'] = argparse.SUPPRESS

@@ -147,7 +147,7 @@ class Artifact:  # pylint: disable=too-many-instance-attributes
     def parts(self):
         """[Part] every region must hold besides the tag itself."""
         found = [Part(MANIFEST, digest, digest, platform, 'platforms') for platform, digest, _ in self.children]
-        for subject, digest, artifact_type, tag in self.referrers:
+        for _, digest, artifact_type, tag in self.referrers:
             label = artifact_type or 'unknown artifact type'
             if tag:
                 found.append(Part(TAG, tag, digest, label, 'referrers'))

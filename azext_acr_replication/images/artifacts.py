@@ -13,18 +13,18 @@ from azext_acr_replication.images import artifact as artifacts
 from azext_acr_replication.images.endpoint import NoReferrersApi, repository_scope
 from azext_acr_replication.images.poller import MISSING, PRESENT, SKEW, Observation, Probe
 from azext_acr_replication.images.snapshot import REPLICA_FAILED
-from azext_acr_replication.images.verdict import by_regions, nowhere_line, some, verdict
+from azext_acr_replication.images.report import answer, by_regions, nowhere_line, some, verdict
 
 INCOMPLETE = 'incomplete'
 FIREWALL_HINT = ("the registry refuses this network (403): run from a network its firewall allows, or allow this "
                  "one with 'az acr network-rule add'")
 
 
-class ArtifactProbe(Probe):
+class ArtifactProbe(Probe):  # pylint: disable=too-many-instance-attributes
     """images: ImageRefs; client_for(host) -> endpoint.EndpointClient; home: the home region's Target; platforms,
     referrers ('none', 'signatures', 'all') and blobs as the options say."""
 
-    def __init__(self, images, client_for, home, platforms=None, referrers='all', blobs=False):
+    def __init__(self, images, client_for, home, platforms=None, referrers='all', blobs=False):  # pylint: disable=too-many-positional-arguments
         self.items = list(images)
         self.scopes = [repository_scope(i.repository, 'pull') for i in self.items]
         self._client_for = client_for
@@ -125,7 +125,8 @@ class ArtifactProbe(Probe):
             self._found.add(key)
         return held
 
-    def check(self, target, image):
+    def check(self, target, item):
+        image = item
         client = self._client_for(target.endpoint)
         read = None
         if self.home is not None and target.location == self.home.location:  # what the artifact is comes from here
@@ -176,6 +177,16 @@ def _home_observation(board, probe, image):
     return board.observation(home, image) if home is not None else None
 
 
+def _other_kind(found, home):
+    """'resolves to <what> where the home region has <what>' when a region's tag names another kind of manifest
+    than the home region's (not only another digest), else None."""
+    theirs = getattr(home, 'artifact', None) if home is not None else None
+    if found is None or theirs is None or found.digest == theirs.digest:
+        return None
+    here, there = artifacts.describe(found.media_type, found.body), artifacts.describe(theirs.media_type, theirs.body)
+    return f'resolves to {here} where the home region has {there}' if here != there else None
+
+
 def report(registry_name, board, probe, waited=None, timed_out=False):
     """The JSON `status --image` prints (and the facts its error line is made of)."""
     images = []
@@ -188,11 +199,8 @@ def report(registry_name, board, probe, waited=None, timed_out=False):
                 summary = found.summary()
             state = probe.state(board, target, image)
             detail = seen.detail
-            if state == SKEW and found is not None and home is not None and getattr(home, 'artifact', None) and \
-                    home.digest != seen.digest and artifacts.describe(found.media_type, found.body) != \
-                    artifacts.describe(home.artifact.media_type, home.artifact.body):
-                detail = (f"resolves to {artifacts.describe(found.media_type, found.body)} where the home region has "
-                          f"{artifacts.describe(home.artifact.media_type, home.artifact.body)}")
+            if state == SKEW:
+                detail = _other_kind(found, home) or detail
             lacking = getattr(seen, 'lacking', None)
             regions.append({'replica': target.replica, 'region': target.location, 'endpoint': target.endpoint,
                             'state': state, 'digest': seen.digest,
@@ -203,11 +211,7 @@ def report(registry_name, board, probe, waited=None, timed_out=False):
         images.append({'image': str(image), 'digests': probe.digests(board, image),
                        'inEveryRegion': all(r['state'] == PRESENT for r in regions), 'artifact': summary,
                        'regions': regions})
-    result = {'registry': registry_name, 'complete': probe.complete(board), 'images': images}
-    if waited is not None:
-        result['waitedSeconds'] = round(waited, 1)
-        result['timedOut'] = timed_out
-    return result
+    return answer(registry_name, probe.complete(board), 'images', images, waited, timed_out)
 
 
 def problem_line(result):
@@ -263,7 +267,7 @@ def what_to_do(registry_name, board, probe):
     return '; '.join(advice)
 
 
-def judged(registry_name, board, probe, result, stuck=False, timed_out_after=None):
+def judged(registry_name, board, probe, result, stuck=False, timed_out_after=None):  # pylint: disable=too-many-positional-arguments
     """(the one error line, exit code) when not every region has all of every image; None when they all do."""
     if result['complete']:
         return None

@@ -27,7 +27,7 @@ from azext_acr_replication.images.endpoint import CATALOG_SCOPE, DataPlaneError,
 from azext_acr_replication.images.listing import registry_since
 from azext_acr_replication.images.poller import ERROR, OVERALL, PER_REGION, TERMINAL_KINDS, UNREACHABLE
 from azext_acr_replication.images.snapshot import REPLICA_FAILED
-from azext_acr_replication.images.verdict import verdict as error_line
+from azext_acr_replication.images.report import verdict as error_line, waited_for
 
 WINDOW = 16          # repositories read at once (all their regions)
 PAGES_AHEAD = 2      # catalog pages read ahead per region
@@ -477,16 +477,11 @@ def follow(snapshot, client_for, wait, deadline, on_progress=None, on_read=None)
         if not wait:
             return result, verdict(result, scan)
         if result['complete']:
-            return _waited(result, deadline, False), None
+            return waited_for(result, deadline.elapsed(), False), None
         if stuck(result, scan):
-            return _waited(result, deadline, False), verdict(result, scan, is_stuck=True)
+            return waited_for(result, deadline.elapsed(), False), verdict(result, scan, is_stuck=True)
         took = (scan.finished - scan.started) if scan else 0.0
         if deadline.expired or not deadline.allows(MIN_PAUSE):
-            return _waited(result, deadline, True), verdict(result, scan, timed_out_after=deadline.elapsed())
+            return waited_for(result, deadline.elapsed(), True), verdict(result, scan,
+                                                                         timed_out_after=deadline.elapsed())
         deadline.pause(pause, min(MAX_PAUSE, max(MIN_PAUSE, took), deadline.remaining()))
-
-
-def _waited(result, deadline, timed_out):
-    result['waitedSeconds'] = round(deadline.elapsed(), 1)
-    result['timedOut'] = timed_out
-    return result

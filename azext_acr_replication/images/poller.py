@@ -36,7 +36,7 @@ OVERALL = 32          # ... and over every region
 TERMINAL_KINDS = ('forbidden', 'denied')
 
 
-class Observation:  # pylint: disable=too-many-arguments
+class Observation:  # pylint: disable=too-many-arguments,too-many-positional-arguments,too-few-public-methods
     """One region's answer about one item. A probe may add what it found (digest, listing, parts...)."""
 
     def __init__(self, state, digest=None, detail=None, retry_after=None, terminal=False, kind=None, **found):
@@ -176,7 +176,7 @@ class Probe:
             return [t for t in board.targets if self.state(board, t, item) != PRESENT]
 
 
-class RegionPoller:  # pylint: disable=too-many-arguments
+class RegionPoller:  # pylint: disable=too-many-arguments,too-many-positional-arguments
     """Asks every target about every item of a probe; with wait, until complete, stuck, or the deadline.
 
     snapshot (images.snapshot.Snapshot): the targets, and with wait what ARM is asked again. deadline: the command's

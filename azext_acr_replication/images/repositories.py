@@ -11,7 +11,7 @@ from azext_acr_replication.images import compare
 from azext_acr_replication.images.endpoint import repository_scope
 from azext_acr_replication.images.listing import registry_since
 from azext_acr_replication.images.poller import MISSING, PRESENT, Observation, Probe
-from azext_acr_replication.images.verdict import by_regions, nowhere_line, some, verdict
+from azext_acr_replication.images.report import answer, by_regions, nowhere_line, some, verdict
 
 NO_REPOSITORY = 'no repository'   # how a region that does not hold the repository is shown
 MANIFESTS_MISSING = 'manifests missing'
@@ -33,7 +33,8 @@ class RepositoryProbe(Probe):
         self.started = started if started is not None else time.time()
         self._compared = {}  # (repository, what, board version) -> RepositoryComparison
 
-    def check(self, target, repository):
+    def check(self, target, item):
+        repository = item
         client = self._client_for(target.endpoint)
         tags = client.tags(repository)
         if tags is None:
@@ -105,12 +106,8 @@ def report(registry_name, board, probe, waited=None, timed_out=False):
                                          for digest, where in held.missing.items()]
             entry['inEveryRegion'] = entry['inEveryRegion'] and not held.missing and not held.changed
         repositories.append(entry)
-    result = {'registry': registry_name, 'complete': all(r['inEveryRegion'] for r in repositories),
-              'repositories': repositories}
-    if waited is not None:
-        result['waitedSeconds'] = round(waited, 1)
-        result['timedOut'] = timed_out
-    return result
+    return answer(registry_name, all(r['inEveryRegion'] for r in repositories), 'repositories', repositories, waited,
+                  timed_out)
 
 
 def problem_line(result):
@@ -151,7 +148,7 @@ def _by_region_sets(entries, name):
     return [(names, regions) for regions, names in grouped.items()]
 
 
-def judged(registry_name, board, probe, result, stuck=False, timed_out_after=None):
+def judged(registry_name, board, probe, result, stuck=False, timed_out_after=None):  # pylint: disable=too-many-positional-arguments
     """(the one error line, exit code) when not every region holds every tag alike; None when they do."""
     if result['complete']:
         return None

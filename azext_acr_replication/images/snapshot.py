@@ -12,7 +12,7 @@ CREATING, DELETING, REPLICA_FAILED = 'replica creating', 'replica deleting', 're
 NO_ENDPOINT = 'no regional endpoint'
 
 
-class Target:
+class Target:  # pylint: disable=too-few-public-methods
     """One replica: where it is, how ARM says it is doing, and its regional endpoint (or None)."""
 
     def __init__(self, replica, location, provisioning_state_, endpoint):

@@ -1,7 +1,7 @@
 # --------------------------------------------------------------------------------------------
 # Copyright (c) acr-replication authors. Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
-# pylint: disable=too-many-arguments
+# pylint: disable=too-many-arguments,too-many-positional-arguments
 """`status --image`, `--repository` and `--all-repositories` as one pipeline: the registry's snapshot (its
 replicas and regional endpoints), a probe of the question asked (an artifact, a repository, the catalog), the
 regions asked (the region poller, or the catalog's streamed reads), the report, and its verdict (exit 0, 1 or 3).
@@ -37,8 +37,8 @@ class Question:  # pylint: disable=too-few-public-methods,too-many-instance-attr
 def require_regional_endpoints(snapshot, option):
     from azure.cli.core.azclierror import ValidationError
     if not regional_endpoints_enabled(snapshot.registry):
-        error = ValidationError(f"Regional endpoints are disabled on registry '{snapshot.name}', so a replica cannot be "
-                                f"asked on its own {WHAT[option]}.")
+        error = ValidationError(f"Regional endpoints are disabled on registry '{snapshot.name}', so a replica cannot "
+                                f"be asked on its own {WHAT[option]}.")
         error.set_recommendation(f"Enable them (Premium, preview) with 'az acr update -n {snapshot.name} "
                                  f"--regional-endpoints enabled', or run 'az acr replication status' without {option}.")
         raise error

@@ -1,7 +1,8 @@
 # --------------------------------------------------------------------------------------------
 # Copyright (c) acr-replication authors. Licensed under the MIT License.
 # --------------------------------------------------------------------------------------------
-"""The one error line of an incomplete `status` answer and its exit code, for every data-plane question: 3 for what
+"""What every data-plane answer of `status` shares: the JSON frame ({registry, complete, <what was asked>, and with
+--wait waitedSeconds and timedOut}), and the one error line of an incomplete answer with its exit code: 3 for what
 is in no region at all (nothing to wait for), 1 for the rest, with what is missing where, whether waiting can
 change it, and the time spent when the deadline passed. Pure Python."""
 
@@ -13,6 +14,18 @@ def some(names, shown=SHOWN):
     names = [str(n) for n in names]
     listed = ', '.join(names[:shown])
     return listed + (f' and {len(names) - shown} more' if len(names) > shown else '')
+
+
+def answer(registry_name, complete, key, entries, waited=None, timed_out=False):
+    """{registry, complete, <key>: entries} and, after a wait (waited: seconds), waitedSeconds and timedOut."""
+    result = {'registry': registry_name, 'complete': complete, key: entries}
+    return waited_for(result, waited, timed_out) if waited is not None else result
+
+
+def waited_for(result, waited, timed_out):
+    result['waitedSeconds'] = round(waited, 1)
+    result['timedOut'] = timed_out
+    return result
 
 
 def verdict(subject, problems, *, nowhere=None, stuck=False, advice=None, timed_out_after=None):
