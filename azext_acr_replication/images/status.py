@@ -9,6 +9,7 @@ Time is the command's Deadline throughout."""
 from knack.log import get_logger
 
 from azext_acr_replication.images import artifacts, catalog, repositories
+from azext_acr_replication.images.artifact import INDEX_TYPES
 from azext_acr_replication.images.poller import RegionPoller
 from azext_acr_replication.images.session import make_endpoints
 from azext_acr_replication.replicas.status import regional_endpoints_enabled
@@ -70,6 +71,12 @@ def answer(cli_ctx, snapshot, question, deadline, progress):
                            timed_out=poller.timed_out)
     failure = module.judged(snapshot.name, board, probe, result, stuck=poller.stuck,
                             timed_out_after=deadline.elapsed() if poller.timed_out else None)
+    if question.option == IMAGE and question.platforms:
+        for image in result['images']:
+            found = image.get('artifact')
+            if found and found['mediaType'] not in INDEX_TYPES:
+                logger.warning("%s is a single-platform manifest: --platform narrows multi-arch images only; it was "
+                               "checked as it is.", image['image'])
     if failure and question.option == IMAGE:
         for image in result['images']:
             for region in image['regions']:
