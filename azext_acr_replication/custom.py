@@ -283,12 +283,16 @@ def acr_replication_status(cmd, client, registry_name, resource_group_name=None,
         replica_status.registry_url(lookup.subscription, group, ref.name, version))),
         sdk_version=_sdk_api_version(client), debug=logger.debug)
 
-    def list_replicas():
-        return lookup.call(ref, lambda group: list(client.replications.list(group, ref.name)))
+    replicas_at = replica_status.ReplicaReads(
+        lambda: lookup.call(ref, lambda group: list(client.replications.list(group, ref.name))),
+        lambda name: lookup.call(ref, lambda group: client.replications.get(group, ref.name, name)),
+        lambda path: lookup.call(ref, lambda group: lookup.arm_get(
+            replica_status.registry_url(lookup.subscription, group, ref.name) + path)),
+        _models(cmd)[0], lambda: reader.version, logger.debug)
+    list_replicas = replicas_at.list
 
     def get_replica(name):
-        return none_if_not_found(
-            lambda: lookup.call(ref, lambda group: client.replications.get(group, ref.name, name)))
+        return none_if_not_found(lambda: replicas_at.get(name))
     option = '--image' if image else '--repository' if repository else '--all-repositories' if all_repositories \
         else None
     registry = replica_status.first_read(reader, option, lambda: lookup.call(

@@ -5,16 +5,66 @@
 needs (regional endpoints). Pure Python over the registry's ARM JSON and the SDK's replication models."""
 import datetime
 
-from azext_acr_replication.arm.api_versions import NoVersionWithRegionalEndpoints
+from azext_acr_replication.arm.api_versions import NoVersionWithRegionalEndpoints, supported_versions
 from azext_acr_replication.arm.values import display_status, provisioning_state
 from azext_acr_replication.replicas.readiness import READY, NotReadyError, wait_until_ready
 
 
-def registry_url(subscription, group, name, api_version):
-    """The registry's ARM URL, read with an api-version that has regional endpoints (arm/api_versions.py chooses
-    it: azure-cli 2.75's SDK does not know them)."""
+def registry_url(subscription, group, name, api_version=None):
+    """The registry's ARM URL, with the api-version to read it with (one that has regional endpoints:
+    arm/api_versions.py chooses it, azure-cli 2.75's SDK does not know them)."""
     return (f'/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.ContainerRegistry/'
-            f'registries/{name}?api-version={api_version}')
+            f'registries/{name}' + (f'?api-version={api_version}' if api_version else ''))
+
+
+class ReplicaReads:  # pylint: disable=too-many-arguments,too-many-positional-arguments
+    """The replicas as `status` reads them: through the SDK, or where ARM refuses the SDK's api-version (retired,
+    or a cloud that lags) with one ARM serves (the registry read's, else the newest ARM lists), deserialized into
+    the SDK's model. sdk_list() / sdk_get(name); raw_get(path) -> JSON of the registry's URL + path; model: the
+    SDK's Replication; version() -> the registry read's api-version or None."""
+
+    def __init__(self, sdk_list, sdk_get, raw_get, model, version, debug=None):
+        self._sdk_list, self._sdk_get, self._raw_get = sdk_list, sdk_get, raw_get
+        self._model, self._version = model, version
+        self._debug = debug or (lambda *_: None)
+        self._served = None  # the version these reads use once the SDK's was refused
+
+    def _refused(self, error):
+        listed = supported_versions(error)
+        if listed is None:
+            return False
+        self._served = self._version() or max(listed, key=lambda v: (v[:10], v))
+        self._debug("ARM refused the SDK's api-version for replications; reading them with %s", self._served)
+        return True
+
+    def list(self):
+        if self._served is None:
+            try:
+                return self._sdk_list()
+            except Exception as error:  # pylint: disable=broad-except
+                if not self._refused(error):
+                    raise
+        found, path = [], f'/replications?api-version={self._served}'
+        while path:
+            page = self._raw_get(path)
+            found.extend(self._built(item) for item in page.get('value') or [])
+            link = page.get('nextLink')
+            path = link[link.index('/replications'):] if link and '/replications' in link else None
+        return found
+
+    def get(self, name):
+        if self._served is None:
+            try:
+                return self._sdk_get(name)
+            except Exception as error:  # pylint: disable=broad-except
+                if not self._refused(error):
+                    raise
+        return self._built(self._raw_get(f'/replications/{name}?api-version={self._served}'))
+
+    def _built(self, item):
+        """The SDK's model from ARM JSON: azure-cli 2.91's models take the mapping, older (msrest) ones deserialize."""
+        deserialize = getattr(self._model, 'deserialize', None)
+        return deserialize(item) if deserialize is not None else self._model(item)
 
 
 def first_read(reader, question, sdk_read, warn):
@@ -29,7 +79,7 @@ def first_read(reader, question, sdk_read, warn):
             raise NoVersionWithRegionalEndpoints(missing.tried, missing.supported, missing.body, note=(
                 f"`status {question}` asks each replica at its regional endpoint, which this cloud does not "
                 "offer yet; 'az acr replication status' without it still shows the replicas.")) from None
-        warn(f'{missing} The REGIONAL ENDPOINT column is left empty.')
+        warn(f'{missing} The replicas are shown without their regional endpoints (REGIONAL ENDPOINT: none).')
         return missing.body or sdk_read()
 
 
