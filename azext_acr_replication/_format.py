@@ -116,7 +116,8 @@ def catalog_table(result):
     return [OrderedDict([
         ('REGION', region['region'] + (' (home)' if region['state'] == 'home' else '')),
         ('REPLICA', region.get('replicaStatus') or ' '),
-        ('STATE', region['state']),
+        ('STATE', region['state'] + (f" ({region['changedWhileReading']} changed while reading, not judged)"
+                                     if region.get('changedWhileReading') else '')),
         ('REPOSITORIES', _count(region['repositories'])),
         ('TAGS', _count(region['tags'])),
         ('MISSING', _count(region['missing'], 'repos')),

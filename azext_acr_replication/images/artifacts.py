@@ -261,8 +261,8 @@ def what_to_do(registry_name, board, probe):
                 regions.append(target.location)
     advice = []
     if failed:
-        advice.append(f"{', '.join(failed)}: the replica failed; create it again with 'az acr replication create "
-                      f"-r {registry_name} -l {' '.join(failed)}'")
+        advice.append(f"{', '.join(failed)}: the replica failed or was canceled; create it again with 'az acr "
+                      f"replication create -r {registry_name} -l {' '.join(failed)}'")
     advice.extend(f"{', '.join(regions)}: {text}" for text, regions in said.items())
     return '; '.join(advice)
 
