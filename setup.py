@@ -4,7 +4,7 @@
 # --------------------------------------------------------------------------------------------
 from setuptools import find_packages, setup
 
-VERSION = '0.3.0'
+VERSION = '0.4.0'
 
 CLASSIFIERS = [
     'Development Status :: 4 - Beta',

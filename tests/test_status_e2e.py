@@ -466,9 +466,13 @@ def test_a_retired_registry_version_gives_way_to_the_newest_one_arm_lists_with_r
     result = az("acr replication status {} -g demo-rg --image app:v1 --debug".format(REG))
     assert result.json["complete"] is True
     assert "ARM refused api-version 2026-09-01-preview for the registry read" in result.stderr
-    assert "registry read with api-version 2026-03-01-preview (tried 2026-09-01-preview first)" in result.stderr
+    # newest first: 2026-11-01 answers without them (one read), then the newest preview that has them
+    assert "api-version 2026-11-01 has no regional endpoints in its answer" in result.stderr
+    assert ("registry read with api-version 2026-03-01-preview (tried 2026-09-01-preview, 2026-11-01 first)"
+            in result.stderr)
     reads = [e["query"] for e in emu.requests() if e["path"].endswith("/registries/demopremium")]
-    assert reads == ["api-version=2026-09-01-preview", "api-version=2026-03-01-preview"]  # chosen once
+    assert reads == ["api-version=2026-09-01-preview", "api-version=2026-11-01",
+                     "api-version=2026-03-01-preview"]  # chosen once
 
 
 def test_a_stable_version_is_used_when_its_answer_has_regional_endpoints(az, emu):

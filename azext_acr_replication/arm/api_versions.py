@@ -9,8 +9,8 @@ NoRegisteredProviderFound (InvalidApiVersionParameter on ARM's own routes), whos
 supports. Pure Python: the reader is given a GET.
 
 The version is chosen once per command: the installed SDK's where it can carry them (one read, as before), else the
-newest known to carry them; when ARM refuses it, the newest of the versions ARM lists that carries them (known ones
-first, then any newer one, which is read and kept only if its answer has the properties)."""
+newest known to carry them; when ARM refuses it, the newest of the versions ARM lists that carries them (each read
+and kept only if its answer has the properties, newest first)."""
 import re
 
 from azext_acr_replication.arm.errors import ReplicationError
@@ -65,13 +65,10 @@ def may_carry(version):
 
 
 def candidates(supported, tried=()):
-    """Of the versions ARM supports, those worth reading, best first: the ones known to carry regional
-    endpoints (newest first), then any other that may (newest first; its answer decides)."""
+    """Of the versions ARM supports, those that may carry regional endpoints, newest first (a newer one whose
+    answer lacks them costs one read, then the next is tried); on the same date one known to carry them first."""
     left = [v for v in supported if v not in tried and may_carry(v)]
-    known = sorted((v for v in left if v in REGIONAL_ENDPOINT_VERSIONS), key=REGIONAL_ENDPOINT_VERSIONS.index)
-    unknown = sorted((v for v in left if v not in REGIONAL_ENDPOINT_VERSIONS), key=lambda v: (_date(v), v),
-                     reverse=True)
-    return known + unknown
+    return sorted(left, key=lambda v: (_date(v), v in REGIONAL_ENDPOINT_VERSIONS, v), reverse=True)
 
 
 def first_choice(sdk_version):
