@@ -484,11 +484,54 @@ class FakeAcr:
         return FakeResponse(200, headers, {key: page})
 
 
-# --- what the watch and the catalog read see of regions and listings ---
+# --- what the region poller and the catalog read see of regions and listings ---
 def targets(*regions):
-    """One replica per region, Succeeded, with its regional endpoint (watch.Target)."""
-    from azext_acr_replication.images.watch import Target
+    """One replica per region, Succeeded, with its regional endpoint (snapshot.Target)."""
+    from azext_acr_replication.images.snapshot import Target
     return [Target(r, r, "Succeeded", "myreg.%s.geo.azurecr.io" % r) for r in regions]
+
+
+def plain_snapshot(found):
+    """What RegionPoller needs of a Snapshot when nothing is read from ARM again: its targets (reads None)."""
+    return types.SimpleNamespace(targets=list(found), reads=None)
+
+
+def virtual_time(monkeypatch, *modules):
+    """A VirtualTime whose threads are those of `modules` (their `threading` replaced): close() it at the end."""
+    virtual = VirtualTime()
+    for module in modules:
+        monkeypatch.setattr(module, "threading", virtual.threading)
+    return virtual
+
+
+def virtual_deadline(virtual, seconds=None):
+    """The command's Deadline on a VirtualTime: its clock, and its pauses taking part in virtual time."""
+    from azext_acr_replication.arm.deadline import Deadline
+    return Deadline(seconds, clock=virtual.now, waiter=virtual.pause)
+
+
+def fake_probe(images, answer, home=None):
+    """An ArtifactProbe (the judgements of `status --image`: skew, stuck, nowhere, its report and verdict) whose
+    check is answer(target, image) -> the tag's digest in that region, or None (raise DataPlaneError for no
+    answer): the tag alone, no parts. images: 'repo:tag' texts or ImageRefs."""
+    from azext_acr_replication.images.artifacts import ArtifactProbe
+    from azext_acr_replication.images.poller import MISSING, PRESENT, Observation
+    from azext_acr_replication.images.refs import parse_image
+
+    class DigestProbe(ArtifactProbe):
+        def check(self, target, item):
+            digest = answer(target, item)
+            return Observation(PRESENT, digest=digest) if digest else Observation(MISSING)
+    return DigestProbe([parse_image(i) if isinstance(i, str) else i for i in images], None, home)
+
+
+def poll(virtual, found, images, answer, seconds=None, snapshot=None, **options):
+    """(RegionPoller, board): fake_probe(images, answer) asked of the targets `found` (or of snapshot's), run on
+    virtual time (a VirtualTime whose threads are images.poller's) with a Deadline of `seconds`."""
+    from azext_acr_replication.images.poller import RegionPoller
+    poller = RegionPoller(snapshot or plain_snapshot(found), fake_probe(images, answer),
+                          virtual_deadline(virtual, seconds), **options)
+    return poller, poller.run()
 
 
 def tags(read_at=None, **entries):

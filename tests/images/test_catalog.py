@@ -8,7 +8,7 @@ import pytest
 
 from azext_acr_replication.images import catalog, compare
 from azext_acr_replication.images.endpoint import DataPlaneError
-from azext_acr_replication.images.watch import Target
+from azext_acr_replication.images.snapshot import Target
 from tests.helpers import FakeEndpoint, Gauge, tags, targets
 
 pytestmark = pytest.mark.unit
