@@ -98,3 +98,469 @@ def replication(name, location=None, state="Succeeded", display=None, tags=None,
 def registry(name, group, sku="Premium", location="westus"):
     return Registry({"id": RP.format(group, name), "name": name, "location": location,
                      "sku": {"name": sku, "tier": sku}, "properties": {"loginServer": name + ".azurecr.io"}})
+
+
+# --- unit tests: fake clocks, SDK clients and data-plane endpoints (part A) ---------------------------------------
+# What the unit tests under tests/arm, tests/replicas, tests/images and tests/fleet share: no az, no emulator, no HTTP.
+import base64  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import types  # noqa: E402
+from urllib.parse import parse_qs, quote, unquote, urlsplit  # noqa: E402
+
+DIGEST = "sha256:" + "a" * 64
+OTHER_DIGEST = "sha256:" + "b" * 64
+
+
+class FakeClock:
+    """A clock a test moves by hand: clock() is the time, clock.sleep(s) records the pause and moves time on at once.
+    Pass clock and clock.sleep wherever the code takes them (Deadline, PollSchedule, ReadBudget, EndpointClient)."""
+
+    def __init__(self, now=0.0):
+        self.now = now
+        self.slept = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+class VirtualTime:
+    """Deterministic time for code that runs threads (the status watch): virtual seconds pass only when every thread
+    taking part waits, and then jump to the earliest moment one of them waits for. A wait "of 12 s" takes no real
+    time, and a busy machine changes no result: what a thread does between two waits happens at one virtual moment.
+
+    The threads take part through `threading`, a stand-in for the module (Thread, Event, Lock, RLock,
+    BoundedSemaphore) whose blocking calls go through this scheduler: put it in the module under test
+    (monkeypatch.setattr(watch, "threading", virtual.threading)). The thread that makes the VirtualTime is taking
+    part too. As the watch's clock: now() and pause(event, seconds) -> True when the event was set. close() releases
+    every thread still waiting (at the end of a test)."""
+
+    WATCHDOG = 30.0  # real seconds with every thread waiting and nothing to wake: a deadlock in the test
+
+    class _Waiter:  # pylint: disable=too-few-public-methods
+        def __init__(self, ready, wake_at):
+            self.ready, self.wake_at, self.go = ready, wake_at, False
+
+    def __init__(self, start=0.0):
+        self._now = start
+        self._cond = threading.Condition()
+        self._active = 1  # the thread that made it
+        self._waiters = []
+        self._closed = False
+        self.threading = self._module()
+
+    # --- the watch's clock ---
+    def now(self):
+        return self._now
+
+    def pause(self, event, seconds):
+        with self._cond:
+            return self.block(event.is_set, self._now + max(0.0, seconds))
+
+    def close(self):
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    # --- the scheduler (every method below is called with self._cond held) ---
+    def block(self, ready, wake_at=None):
+        """Wait until ready() (True) or virtual time reaches wake_at (False)."""
+        if ready():
+            return True
+        if self._closed:
+            return self._wait_closed(ready, wake_at)
+        waiter = self._Waiter(ready, wake_at)
+        self._waiters.append(waiter)
+        try:
+            while True:
+                self._active -= 1
+                self._advance()
+                since = time.monotonic()
+                while not waiter.go and not self._closed:
+                    if not self._cond.wait(1.0) and time.monotonic() - since > self.WATCHDOG:
+                        raise RuntimeError("virtual time: every thread waits and nothing will wake one")
+                if self._closed:
+                    return self._wait_closed(ready, wake_at)
+                if ready():  # whoever set go counted this thread as running again
+                    return True
+                if wake_at is not None and self._now >= wake_at:
+                    return False
+                waiter.go = False  # another thread took what this one waited for (a lock): wait again
+        finally:
+            self._waiters.remove(waiter)
+
+    def _wait_closed(self, ready, wake_at):
+        while not ready() and wake_at is None:
+            self._cond.wait(0.1)
+        return ready()
+
+    def changed(self):
+        """Something a thread may wait for changed (an event set, a lock released, a thread ended): wake whoever
+        can go on, counting them as running before this thread can wait."""
+        woken = [w for w in self._waiters if not w.go and w.ready()]
+        for waiter in woken:
+            waiter.go = True
+            self._active += 1
+        if woken:
+            self._cond.notify_all()
+        return bool(woken)
+
+    def _advance(self):
+        if self._active > 0 or self.changed():
+            return
+        timed = [w for w in self._waiters if not w.go and w.wake_at is not None]
+        if not timed:
+            return  # every thread waits for another: the watchdog says so
+        self._now = max(self._now, min(w.wake_at for w in timed))
+        for waiter in timed:
+            if waiter.wake_at <= self._now:
+                waiter.go = True
+                self._active += 1
+        self._cond.notify_all()
+
+    def _module(self):
+        sim, real = self, threading
+
+        class Thread(real.Thread):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self._sim_started = self._sim_done = False
+
+            def start(self):
+                with sim._cond:
+                    sim._active += 1
+                    self._sim_started = True
+                super().start()
+
+            def run(self):
+                try:
+                    super().run()
+                finally:
+                    with sim._cond:
+                        self._sim_done = True
+                        sim._active -= 1
+                        sim.changed()
+                        sim._advance()
+
+            def join(self, timeout=None):
+                with sim._cond:
+                    sim.block(lambda: self._sim_done, None if timeout is None else sim._now + timeout)
+
+            def is_alive(self):
+                return self._sim_started and not self._sim_done
+
+        class Event:
+            def __init__(self):
+                self._flag = False
+
+            def is_set(self):
+                return self._flag
+
+            def set(self):
+                with sim._cond:
+                    self._flag = True
+                    sim.changed()
+
+            def clear(self):
+                self._flag = False
+
+            def wait(self, timeout=None):
+                with sim._cond:
+                    return sim.block(self.is_set, None if timeout is None else sim._now + timeout)
+
+        class Semaphore:
+            def __init__(self, value=1):
+                self._value = value
+
+            def acquire(self, blocking=True, timeout=-1):  # pylint: disable=unused-argument
+                with sim._cond:
+                    sim.block(lambda: self._value > 0)
+                    self._value -= 1
+                    return True
+
+            def release(self):
+                with sim._cond:
+                    self._value += 1
+                    sim.changed()
+
+            def __enter__(self):
+                return self.acquire()
+
+            def __exit__(self, *_):
+                self.release()
+
+        class RLock(Semaphore):
+            def __init__(self):
+                super().__init__()
+                self._owner, self._count = None, 0
+
+            def acquire(self, blocking=True, timeout=-1):
+                me = real.get_ident()
+                with sim._cond:
+                    sim.block(lambda: self._owner in (None, me))
+                    self._owner, self._count = me, self._count + 1
+                    return True
+
+            def release(self):
+                with sim._cond:
+                    self._count -= 1
+                    if not self._count:
+                        self._owner = None
+                        sim.changed()
+
+        return types.SimpleNamespace(Thread=Thread, Event=Event, Lock=Semaphore, RLock=RLock,
+                                     BoundedSemaphore=Semaphore, Semaphore=Semaphore, get_ident=real.get_ident)
+
+
+# --- the SDK's replications client, scripted ---
+def http_error(status, message="boom", lro=False):
+    """An SDK error as azure-core makes it from an ARM body: 'Code: text' gives error.error its code and text; lro:
+    an operation that ended Failed (azure-core's OperationFailed as the cause)."""
+    from azure.core.exceptions import HttpResponseError
+    from azure.core.polling.base_polling import OperationFailed
+    error = HttpResponseError(message=message)
+    error.status_code = status
+    if ": " in message:
+        code, _, text = message.partition(": ")
+        error.error = types.SimpleNamespace(code=code, message=text)
+    if lro:
+        error.__cause__ = OperationFailed("Operation failed or canceled")
+    return error
+
+
+class FakePoller:
+    """A finished LRO: result() returns what it was given, or raises it."""
+
+    def __init__(self, result):
+        self._result = result
+
+    def done(self):
+        return True
+
+    def status(self):
+        return "Succeeded"
+
+    def result(self):
+        if isinstance(self._result, Exception):
+            raise self._result
+        return self._result
+
+
+class FakeReplications:
+    """client.replications as the Executor uses it. begin_create answers from `script`: ("refuse", error) raises at
+    once, anything else is the poller's result (an exception raises from result()). get answers from `gets` (an
+    exception raises). calls: ("PUT" | "DELETE" | "GET", name) in order."""
+
+    def __init__(self, script, gets=None):
+        self.script = list(script)
+        self.gets = list(gets or [])
+        self.calls = []
+
+    def begin_create(self, group, registry, name, body, polling=None):  # pylint: disable=unused-argument
+        self.calls.append(("PUT", name))
+        step = self.script.pop(0)
+        if isinstance(step, tuple) and step[0] == "refuse":
+            raise step[1]
+        return FakePoller(step)
+
+    def begin_delete(self, group, registry, name, polling=None):  # pylint: disable=unused-argument
+        self.calls.append(("DELETE", name))
+        return FakePoller(None)
+
+    def get(self, group, registry, name):  # pylint: disable=unused-argument
+        self.calls.append(("GET", name))
+        step = self.gets.pop(0)
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+
+# --- a registry's data plane, as EndpointClient meets it ---
+def jwt(**claims):
+    """An unsigned JWT carrying claims (exp, access, ...), as ACR's tokens are read."""
+    def part(data):
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+    return part({"alg": "HS256"}) + "." + part(claims) + ".c2lnbmF0dXJl"
+
+
+class FakeResponse:
+    def __init__(self, status, headers=None, body=None, content=b"", reason=""):
+        self.status_code, self.headers, self._body, self.content, self.reason = \
+            status, headers or {}, body, content, reason
+
+    def json(self):
+        return self._body
+
+
+class FakeAcr:
+    """A registry's endpoint behind EndpointClient's pipeline (send_request), on `clock`: the token flow (a
+    challenge on /v2/, POST /oauth2/exchange for a refresh token, POST /oauth2/token for an access token, both JWTs
+    with exp), manifests (path -> digest, or (digest, body)) answered to a valid access token, and the listings
+    (/acr/v1/_catalog, /acr/v1/<repository>/_tags) of `repositories` (name -> [tags]) in pages of `page`, linked by
+    Link while more follow.
+
+    granted: the (name, action) pairs the token service grants, None for every one asked; multi_scope: False for a
+    service that grants only the first scope of a request; short: pages shorter than asked for; absolute_links: a
+    Link to another replica's host; digest_header: False to leave Docker-Content-Digest out; script: path ->
+    responses to give first. Records calls (method, path), sent (method, host, path, query) and token_scopes."""
+
+    def __init__(self, manifests=None, repositories=None, clock=None, refresh_life=3600, access_life=3600,
+                 granted=None, multi_scope=True, page=2, short=False, absolute_links=False):
+        self.manifests = {path: found if isinstance(found, tuple) else (found, b"")
+                          for path, found in (manifests or {}).items()}
+        self.repositories = repositories or {}
+        self.clock = clock or FakeClock(1000.0)  # give the client the same clock (endpoint_client does)
+        self.refresh_life, self.access_life = refresh_life, access_life
+        self.granted, self.multi_scope = granted, multi_scope
+        self.page, self.short, self.absolute_links = page, short, absolute_links
+        self.digest_header = True
+        self.calls, self.sent, self.token_scopes, self.script = [], [], [], {}
+
+    def send_request(self, request, **_):
+        from azext_acr_replication.images.endpoint import jwt_claims
+        parts = urlsplit(request.url)
+        self.calls.append((request.method, parts.path))
+        self.sent.append((request.method, parts.netloc, parts.path, parts.query))
+        if self.script.get(parts.path):
+            return self.script[parts.path].pop(0)
+        now = self.clock()
+        if parts.path == "/v2/":
+            return FakeResponse(401, {"WWW-Authenticate": 'Bearer realm="https://%s/oauth2/token",'
+                                                          'service="myreg.azurecr.io"' % parts.netloc})
+        if parts.path == "/oauth2/exchange":
+            return FakeResponse(200, body={"refresh_token": jwt(exp=now + self.refresh_life)})
+        if parts.path == "/oauth2/token":
+            return FakeResponse(200, body={"access_token": jwt(exp=now + self.access_life,
+                                                               access=self._grant(request.data["scope"]))})
+        token = request.headers.get("Authorization", "")[len("Bearer "):]
+        if not token or jwt_claims(token).get("exp", 0) < now:
+            return FakeResponse(401, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        if parts.path.startswith("/v2/"):
+            found = self.manifests.get(parts.path)
+            if not found:
+                return FakeResponse(404)
+            return FakeResponse(200, {"Docker-Content-Digest": found[0]} if self.digest_header else {},
+                                content=found[1])
+        return self._listing(parts)
+
+    def _grant(self, scopes):
+        self.token_scopes.append(list(scopes))
+        access = []
+        for scope in scopes if self.multi_scope else scopes[:1]:
+            kind, _, rest = scope.partition(":")
+            name, _, actions = rest.rpartition(":")
+            allowed = [a for a in actions.split(",") if self.granted is None or (name, a) in self.granted]
+            access.append({"type": kind, "name": name, "actions": allowed})
+        return access
+
+    def _listing(self, parts):
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if parts.path == "/acr/v1/_catalog":
+            return self._page(sorted(self.repositories), query, parts.path, "repositories")
+        repository = unquote(parts.path)[len("/acr/v1/"):-len("/_tags")]
+        if repository not in self.repositories:
+            return FakeResponse(404, body={"errors": [{"code": "NAME_UNKNOWN"}]})
+        items = [{"name": t, "digest": "sha256:" + t, "lastUpdateTime": "2021-04-14T23:15:13.8163645Z"}
+                 for t in sorted(self.repositories[repository])]
+        return self._page(items, query, "/acr/v1/%s/_tags" % quote(repository, safe=""), "tags")
+
+    def _page(self, items, query, path, key):
+        names = [i if isinstance(i, str) else i["name"] for i in items]
+        after = [i for i, n in zip(items, names) if "last" not in query or n > query["last"]]
+        count = min(int(query.get("n", 100)), self.page)
+        count = max(1, count // 2) if self.short else count
+        page = after[:count]
+        headers = {"Date": "Wed, 14 Apr 2021 23:15:13 GMT"}
+        if len(after) > count:
+            last = page[-1] if isinstance(page[-1], str) else page[-1]["name"]
+            target = "%s?last=%s&n=%s&orderby=" % (path, quote(last, safe=""), query.get("n"))
+            if self.absolute_links:
+                target = "https://myreg.eastus.geo.azurecr.io" + target
+            headers["Link"] = '<%s>; rel="next"' % target
+        return FakeResponse(200, headers, {key: page})
+
+
+# --- what the watch and the catalog read see of regions and listings ---
+def targets(*regions):
+    """One replica per region, Succeeded, with its regional endpoint (watch.Target)."""
+    from azext_acr_replication.images.watch import Target
+    return [Target(r, r, "Succeeded", "myreg.%s.geo.azurecr.io" % r) for r in regions]
+
+
+def tags(read_at=None, **entries):
+    """One repository's listing in one region: tags(v1=("sha256:a", 10.0), ...) (listing.Tags)."""
+    from azext_acr_replication.images.listing import Tags
+    return Tags(dict(entries), read_at)
+
+
+class Gauge:
+    """How many things are in flight at once, at most (peak)."""
+
+    def __init__(self):
+        self.lock, self.now, self.peak = threading.Lock(), set(), 0
+
+    def enter(self, name):
+        with self.lock:
+            self.now.add(name)
+            self.peak = max(self.peak, len(self.now))
+
+    def leave(self, name):
+        with self.lock:
+            self.now.discard(name)
+
+
+class FakeEndpoint:
+    """What the catalog read (catalog.Scan) uses of an EndpointClient: catalog() pages, tags(), want()/forget() of
+    scopes. repositories: name -> {tag: (digest, time)}; fail_catalog: (from which name on, the error to raise);
+    fail_tags: repository -> the error to raise; gauge: counts tag listings in flight."""
+
+    def __init__(self, repositories, page=3, fail_catalog=None, fail_tags=None, gauge=None):
+        self.repositories, self.page = repositories, page
+        self.fail_catalog, self.fail_tags = fail_catalog, fail_tags or {}
+        self.gauge = gauge
+        self.wanted, self.forgotten = [], []
+
+    def want(self, scopes):
+        self.wanted.extend(scopes)
+
+    def forget(self, scopes):
+        self.forgotten.extend(scopes)
+
+    def catalog(self):
+        names = sorted(self.repositories)
+        for start in range(0, max(1, len(names)), self.page):
+            if self.fail_catalog is not None and start >= self.fail_catalog[0]:
+                raise self.fail_catalog[1]
+            yield names[start:start + self.page], 1000.0
+
+    def tags(self, repository):
+        from azext_acr_replication.images.listing import Tags
+        if repository in self.fail_tags:
+            raise self.fail_tags[repository]
+        if self.gauge:
+            self.gauge.enter(repository)
+        try:
+            time.sleep(0.001)
+            found = self.repositories.get(repository)
+            return None if found is None else Tags(dict(found), 1000.0)
+        finally:
+            if self.gauge:
+                self.gauge.leave(repository)
+
+
+def endpoint_client(acr, role_mode=None, aad_calls=None, aad_life=30, host="myreg.westus.geo.azurecr.io"):
+    """An EndpointClient for identity ci-app and registry myreg over a FakeAcr, on the FakeAcr's clock; each AAD
+    token acquired (recorded in aad_calls) lives aad_life seconds."""
+    from azext_acr_replication.images.endpoint import AadToken, EndpointClient
+    clock = acr.clock
+    aad_calls = [] if aad_calls is None else aad_calls
+
+    def acquire():
+        aad_calls.append(clock())
+        return "AAD-%d" % len(aad_calls), "tenant", clock() + aad_life
+    return EndpointClient(host, AadToken(acquire, clock=clock), pipeline=acr, identity="ci-app", registry="myreg",
+                          role_mode=role_mode, clock=clock, sleep=clock.sleep)

@@ -1,10 +1,14 @@
 """The package's layout is its architecture: the azure-cli face at the top, one subpackage per concern,
 imports running one way (top -> fleet, images -> replicas -> arm) with no cycles. Read from the source
-with ast, so a lazy import inside a function counts as much as one at the top."""
+with ast, so a lazy import inside a function counts as much as one at the top. The tests are laid out the same way:
+tests/<concern>/test_<module>.py holds the unit tests of azext_acr_replication/<concern>/<module>.py, and no test
+file imports another (what tests share is in tests/helpers.py and tests/conftest.py)."""
 import ast
 import os
 
 import pytest
+
+pytestmark = pytest.mark.unit
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PKG = "azext_acr_replication"
@@ -113,3 +117,55 @@ def test_the_checker_sees_relative_lazy_and_folder_imports(tmp_path):
     found = imports_of(str(probe), modules(), name=f"{PKG}.replicas.probe")
     assert {f"{PKG}.images.refs", f"{PKG}.fleet", f"{PKG}.replicas.plan"} <= found, found
     assert concern(f"{PKG}.arm") == "arm" and concern(f"{PKG}.custom") is None
+
+
+# --- the tests' own layout ------------------------------------------------------------------------------------------
+UNIT_FOLDERS = ("arm", "replicas", "images", "fleet")  # tests/<concern>/test_<module>.py for PKG/<concern>/<module>.py
+
+
+def files_in_tests(pattern):
+    """The test files under tests/ whose path relative to tests/ matches pattern (a glob)."""
+    import glob
+    return sorted(glob.glob(os.path.join(ROOT, "tests", pattern)))
+
+
+@pytest.mark.parametrize("sub", UNIT_FOLDERS)
+def test_unit_tests_are_named_after_the_module_they_test(sub):
+    stray = [os.path.basename(path) for path in files_in_tests(os.path.join(sub, "test_*.py"))
+             if not os.path.isfile(os.path.join(ROOT, PKG, sub, os.path.basename(path)[len("test_"):]))]
+    assert not stray, f"tests/{sub}: no module {PKG}/{sub}/<name>.py for {stray}"
+
+
+def imported_test_modules(path):
+    """The test modules (test_*.py, as tests.<...>.test_x) a file imports, in any form."""
+    def is_test_module(dotted):
+        return dotted.split(".")[0] == "tests" and dotted.split(".")[-1].startswith("test_")
+    found = set()
+    for node in ast.walk(ast.parse(open(path, encoding="utf-8").read())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if is_test_module(a.name)}
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:
+                found |= {f"(relative) {module or alias.name}" for alias in node.names
+                          if (module or alias.name).split(".")[-1].startswith("test_")}
+            elif is_test_module(module):
+                found.add(module)
+            elif module.split(".")[0] == "tests":
+                found |= {f"{module}.{a.name}" for a in node.names if a.name.startswith("test_")}
+    return found
+
+
+def test_no_test_file_imports_another():
+    """Shared fakes and helpers live in tests/helpers.py (and fixtures in tests/conftest.py), never in a test file:
+    a test file is read, moved and deleted on its own."""
+    wrong = {os.path.relpath(path, ROOT): sorted(imported_test_modules(path)) for path in files_in_tests("*/test_*.py")}
+    assert not {path: found for path, found in wrong.items() if found}
+
+
+def test_the_import_check_sees_every_form(tmp_path):
+    probe = tmp_path / "test_probe.py"
+    probe.write_text("import tests.arm.test_polling\nfrom tests.test_cli_parity import command_table\n"
+                     "from tests import test_docs\nfrom .test_errors import x\nfrom tests.helpers import FakeClock\n")
+    assert imported_test_modules(str(probe)) == {"tests.arm.test_polling", "tests.test_cli_parity",
+                                                 "tests.test_docs", "(relative) test_errors"}

@@ -1,5 +1,7 @@
-"""What azdev linter checks, checked here (azdev itself cannot start offline): help and examples for every
-command, help for every parameter, short option names, --no-wait only with a wait command, delete confirms."""
+"""The extension's loader, which runs on every `az acr ...` call: its command table and arguments as azdev's linter
+would check them (azdev cannot start offline): help and examples for every command, help for every parameter, short
+option names, --no-wait only with a wait command, delete confirms, the registry's configured default; and its import
+cost (the loader path imports no SDK)."""
 import os
 
 import pytest
@@ -8,6 +10,8 @@ from azure.cli.core.mock import DummyCli
 from knack.help_files import helps
 
 from azext_acr_replication import AcrReplicationCommandsLoader
+
+pytestmark = pytest.mark.unit
 
 GROUP = "acr replication"
 

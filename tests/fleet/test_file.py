@@ -1,9 +1,11 @@
-"""Unit tests for fleet sync without az or HTTP: the desired-state file (every check, with its line),
-the per-registry bundle it becomes, and the fleet's table."""
+"""fleet/file.py: the desired-state file of `sync --file`. Every check with its line, all problems listed in line
+order, YAML values as written (tags are text), JSON read as JSON, recursive anchors refused, a login server of any
+cloud naming the registry, and the per-registry bundle sync plans from."""
 import pytest
 
-from azext_acr_replication._format import plan_table
 from azext_acr_replication.fleet.file import FleetFileError, load
+
+pytestmark = pytest.mark.unit
 
 
 def problems(text, resolve=None):
@@ -84,16 +86,6 @@ def test_same_registry_in_two_subscriptions_is_allowed_twice_in_one_is_not():
     assert "listed twice (also line 2)" in problems(text.replace("subscription: b", "subscription: a"))[0]
 
 
-def test_fleet_table_has_a_registry_column_and_a_row_for_a_failed_registry():
-    action = {"action": "create", "name": "eastus", "location": "eastus", "reason": "missing", "result": "succeeded"}
-    result = [{"registry": "abcde", "actions": [action]},
-              {"registry": "fghij", "actions": [], "error": "Registry 'fghij' was not found."}]
-    rows = plan_table(result)
-    assert list(rows[0]) == ["REGISTRY", "ACTION", "NAME", "LOCATION", "REASON", "RESULT"]
-    assert rows[0]["REGISTRY"] == "abcde" and rows[1]["RESULT"] == "failed" and "not found" in rows[1]["REASON"]
-
-
-# --- issue 19: values as written, JSON with tabs, recursive anchors, any cloud's suffix ---------------------
 def test_tag_values_are_the_text_as_written_other_fields_keep_their_types():
     entry = load("registries:\n  - name: abcde\n    locations: [eastus]\n"
                  "    tags: {env: no, version: 1.10, build: 010, on: yes, when: 2024-01-01, quoted: '007'}\n"
@@ -128,30 +120,3 @@ def test_recursive_anchor_and_unreadable_values_are_problems_with_lines():
 @pytest.mark.parametrize("name", ["abcde.azurecr.io", "abcde.azurecr.cn", "abcde.azurecr.us", "ABCDE.AzureCR.US"])
 def test_login_server_of_any_cloud_names_the_registry(name):
     assert load("registries:\n  - name: {}\n    locations: []\n".format(name))[0].name.lower() == "abcde"
-
-
-class FakeArgument:  # pylint: disable=too-few-public-methods
-    def __init__(self, options):
-        self.type = type("T", (), {"settings": {"options_list": options}})()
-
-
-class FakeCmd:  # pylint: disable=too-few-public-methods
-    def __init__(self, typed):
-        self.cli_ctx = type("C", (), {"data": {} if typed is None else {"safe_params": typed}})()
-        self.arguments = {
-            "resource_group_name": FakeArgument(["--resource-group", "-g"]),
-            # a deprecated option is a knack Deprecated object whose target is the old name
-            "global_endpoint_routing": FakeArgument(["--global-endpoint-routing",
-                                                     type("Deprecated", (), {"target": "--region-endpoint-enabled"})()])}
-
-
-@pytest.mark.parametrize("typed, expected", [
-    (["--file", "--dry-run"], []),                       # group= from az configure --defaults: not typed
-    (["--file", "-g"], ["-g"]), (["--resource-group"], ["--resource-group"]),
-    (["--resource-gr"], ["--resource-gr"]),              # an abbreviation argparse accepted
-])
-def test_only_typed_options_count_not_configured_defaults(typed, expected):
-    from azext_acr_replication._validators import typed_options
-    assert typed_options(FakeCmd(typed), "resource_group_name") == expected
-    assert typed_options(FakeCmd(["--region-endpoint-enabled"]), "global_endpoint_routing") == [
-        "--region-endpoint-enabled"]
