@@ -91,11 +91,50 @@ class RunningEmulator:
             self.set_registry(registry, regional_endpoints=True)
         return names
 
+    def add_registry(self, group, name, sku="Premium", location="westus", **settings):
+        """Another registry, as `az acr create` leaves it (settings: home_replica_name, dnl_hash (a domain name
+        label hash in its host names), sub); POST /_emulator/registries does the same from outside."""
+        self.emulator.state.add_registry(group, name, sku, location, **settings)
+
+    def move_registry(self, name, group):
+        """The registry (found by name) now lives in another resource group, as after `az resource move`."""
+        self.emulator.state.move_registry(name, group)
+
+    def provisioned_at(self, registry, replica):
+        """When a replica was provisioned (the emulator's clock): from then on it receives what is pushed."""
+        return self.emulator.state.registry_by_name(registry).replicas[replica.lower()].provisioned_at
+
+    def token(self, audience=None, client_id=CLIENT_ID, now=None):
+        """A token as the emulator's identity endpoint issues it to client_id: for ARM by default, or for another
+        audience (the registry's: https://containerregistry.azure.net); issued at `now` (an older time makes one
+        that has expired)."""
+        return self.emulator.tokens.issue(audience or self.url, client_id, now=now)
+
+    def issued_tokens(self):
+        """Every token handed out so far (AAD's and the registry's): what no output may show."""
+        return list(self.emulator.tokens.issued)
+
+    def policy_requests(self):
+        """The acquirePolicyToken calls so far: {operation, changeReference, token} each."""
+        return list(self.emulator.policy_requests)
+
+    def faults_left(self):
+        """How many more matching requests each injected fault will take, in the order added (0: it has fired as
+        often as it was told, or it is holding its last request under a delay)."""
+        return [fault.times for fault in self.emulator.controls.faults]
+
+    def clear_leaks(self):
+        """Forget the proxy's refused requests: for a test whose subject is a leak (the session fails on any other)."""
+        self.emulator.leak_log.clear()
+
     def reset(self, extra_registries=0):
         self.emulator.reset(extra_registries=extra_registries)
 
     def knobs(self, **knobs):
-        self.emulator.controls.set(**knobs)
+        """Set knobs (state/knobs.py DEFAULT_KNOBS); returns every knob's value."""
+        if knobs:
+            self.emulator.controls.set(**knobs)
+        return dict(self.emulator.controls.knobs)
 
     def fault(self, **spec):
         self.emulator.controls.add_fault(**spec)
