@@ -91,6 +91,19 @@ class RunningEmulator:
             self.set_registry(registry, regional_endpoints=True)
         return names
 
+    def move_registry(self, registry, group):
+        """The registry (found by name) now lives in resource group `group`: what makes a remembered group stale."""
+        self.emulator.state.move_registry(registry, group)
+
+    def policy_requests(self):
+        """The acquirePolicyToken calls so far (Global Policy Arguments): each {"operation": the write's httpMethod
+        and uri, "changeReference", "token": the policy token handed out}."""
+        return list(self.emulator.policy_requests)
+
+    def issued_tokens(self):
+        """Every access token the emulator's identity endpoint handed out, to look for in what az printed."""
+        return list(self.emulator.tokens.issued)
+
     def reset(self, extra_registries=0):
         self.emulator.reset(extra_registries=extra_registries)
 

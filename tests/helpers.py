@@ -98,3 +98,68 @@ def replication(name, location=None, state="Succeeded", display=None, tags=None,
 def registry(name, group, sku="Premium", location="westus"):
     return Registry({"id": RP.format(group, name), "name": name, "location": location,
                      "sku": {"name": sku, "tier": sku}, "properties": {"loginServer": name + ".azurecr.io"}})
+
+
+# --- commands (part C1) -------------------------------------------------------------------------------------------
+def statuses(emu, method, fragment):
+    """The status of every ARM request with this method whose path contains fragment, in the order ARM saw them."""
+    return [e["status"] for e in emu.requests() if e["method"] == method and fragment in e["path"]]
+
+
+def own_warnings(result):
+    """The WARNING lines az wrote besides azure-cli's note that an extension alters the built-in group."""
+    return [line for line in warnings(result) if "altered by the following extension" not in line]
+
+
+def enum_reprs(text):
+    """Python enum reprs (ProvisioningState.FAILED, SkuName.STANDARD) in text: states must be spelled as ARM
+    spells them (Failed, Standard)."""
+    import re
+    return re.findall(r"\b[A-Z][A-Za-z]+\.[A-Z][A-Z_]+\b", text)
+
+
+def command_table(extension_dir, config_dir):
+    """Every `az acr replication` command the az under test loads with this extension dir (empty: the built-in),
+    with each argument's option names, choices and deprecated names (tests/tools/dump_command_args.py, run with
+    the Python of that az)."""
+    import os
+    import subprocess
+    from tests.azcli import AZ, ROOT
+    python = os.path.join(os.path.dirname(AZ), "python")
+    env = {"PATH": os.environ.get("PATH", ""), "AZURE_EXTENSION_DIR": extension_dir,
+           "AZURE_CONFIG_DIR": config_dir, "AZURE_CORE_COLLECT_TELEMETRY": "false",
+           "HOME": os.environ.get("HOME", "/tmp")}
+    out = subprocess.run([python, os.path.join(ROOT, "tests", "tools", "dump_command_args.py"), "acr replication"],
+                         env=env, capture_output=True, text=True, timeout=300, cwd=os.path.dirname(config_dir))
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout)
+
+
+def options_of(arguments):
+    """option name -> (dest, choices) for every name on the command line (long and short) of one command."""
+    found = {}
+    for dest, argument in arguments.items():
+        for option in argument["options"]:
+            if not option.startswith("--__"):
+                found[option] = (dest, argument["choices"])
+    return found
+
+
+def deprecated_options(arguments):
+    """The option names one command marks deprecated."""
+    return {option for argument in arguments.values() for option in argument["deprecated"]}
+
+
+class FakeClock:
+    """time.monotonic and time.sleep for unit tests: sleeping moves `now` on at once, and is recorded."""
+
+    def __init__(self, now=0.0):
+        self.now = now
+        self.slept = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
