@@ -100,6 +100,24 @@ def registry(name, group, sku="Premium", location="westus"):
                      "sku": {"name": sku, "tier": sku}, "properties": {"loginServer": name + ".azurecr.io"}})
 
 
+# --- commands (part C1) -------------------------------------------------------------------------------------------
+def statuses(emu, method, fragment):
+    """The status of every ARM request with this method whose path contains fragment, in the order ARM saw them."""
+    return [e["status"] for e in emu.requests() if e["method"] == method and fragment in e["path"]]
+
+
+def own_warnings(result):
+    """The WARNING lines az wrote besides azure-cli's note that an extension alters the built-in group."""
+    return [line for line in warnings(result) if "altered by the following extension" not in line]
+
+
+def enum_reprs(text):
+    """Python enum reprs (ProvisioningState.FAILED, SkuName.STANDARD) in text: states must be spelled as ARM
+    spells them (Failed, Standard)."""
+    import re
+    return re.findall(r"\b[A-Z][A-Za-z]+\.[A-Z][A-Z_]+\b", text)
+
+
 # --- unit tests: fake clocks, SDK clients and data-plane endpoints (part A) ---------------------------------------
 # What the unit tests under tests/arm, tests/replicas, tests/images and tests/fleet share: no az, no emulator, no HTTP.
 import base64  # noqa: E402
@@ -564,6 +582,8 @@ def endpoint_client(acr, role_mode=None, aad_calls=None, aad_life=30, host="myre
         return "AAD-%d" % len(aad_calls), "tenant", clock() + aad_life
     return EndpointClient(host, AadToken(acquire, clock=clock), pipeline=acr, identity="ci-app", registry="myreg",
                           role_mode=role_mode, clock=clock, sleep=clock.sleep)
+
+
 # --- B: the emulator and the top-level tests ----------------------------------------------------------------------
 def put_replica(emu, name, location, **properties):
     """PUT a replication straight to the emulator's ARM (no az): the answer."""
@@ -657,3 +677,8 @@ def options_of(arguments):
             if not option.startswith("--__"):
                 found[option] = (dest, argument["choices"])
     return found
+
+
+def deprecated_options(arguments):
+    """The option names one command marks deprecated."""
+    return {option for argument in arguments.values() for option in argument["deprecated"]}
