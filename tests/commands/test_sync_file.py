@@ -197,11 +197,16 @@ registries:
     ('{"registries": [{"name": "demopremium", "locations": "eastus"}]}',
      ":1: registries[0].locations: must be a list of regions"),
     ("", "the file is empty"),
-])
+    ("registries:\n  - &entry\n    name: demopremium\n    locations: [eastus]\n    tags: *entry\n",
+     ":2: this value contains itself (a recursive YAML anchor and alias)"),
+    (json.dumps({"registries": [{"name": "demopremium", "locations": ["japaneest"]}]}, indent="\t"),
+     ":6: registries[0].locations[0]: 'japaneest' is not an Azure region"),
+], ids=["not YAML", "locations not a list", "empty", "recursive anchor", "tab-indented JSON"])
 def test_malformed_files_are_usage_errors(az, emu, tmp_path, text, message):
-    """A file without 'registries:' is the unit tests' (test_each_problem_is_found_with_its_line)."""
+    """Each with its line where it has one. A file without 'registries:' is the unit tests'
+    (test_each_problem_is_found_with_its_line), as are the lines of every problem in tab-indented JSON."""
     result = az("acr replication sync --file {}".format(write_file(tmp_path, text)), expect=2)
-    assert message in result.stderr and emu.requests() == []
+    assert message in result.stderr and emu.requests() == [] and "Traceback" not in result.stderr
 
 
 def test_a_file_that_is_not_text_is_one_problem_naming_it(az, emu, tmp_path):
