@@ -127,6 +127,18 @@ class RunningEmulator:
         """Forget the proxy's refused requests: for a test whose subject is a leak (the session fails on any other)."""
         self.emulator.leak_log.clear()
 
+    def add_replicas_earlier(self, seconds, registry, *locations, **settings):
+        """add_replicas as of `seconds` ago: a list that lags behind (knob list_lag_seconds) shows these replicas
+        at once, with no real wait, while a GET shows what is there now. For states that run no operation
+        (Succeeded, Failed, Canceled)."""
+        state = self.emulator.state
+        return state.add_replicas(registry, locations, state.clock() - seconds, **settings)
+
+    def fault_taken(self, index=0):
+        """Whether the index-th fault added since the reset has answered all its `times`: with a delay, the
+        emulator is now holding the request it took (a test waits for this before interrupting a command)."""
+        return self.emulator.controls.faults[index].times == 0
+
     def reset(self, extra_registries=0):
         self.emulator.reset(extra_registries=extra_registries)
 

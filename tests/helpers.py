@@ -682,3 +682,48 @@ def options_of(arguments):
 def deprecated_options(arguments):
     """The option names one command marks deprecated."""
     return {option for argument in arguments.values() for option in argument["deprecated"]}
+
+
+# --- sync ---------------------------------------------------------------------------------------------------------
+def write_file(tmp_path, text, name="desired.yaml"):
+    """A desired-state file for `sync --file` (text, or bytes written as they are); its path."""
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    return str(path)
+
+
+def fleet_writes(emu):
+    """(registry, method, last path segment) of every ARM write the emulator saw, sorted."""
+    return sorted((e["path"].split("/registries/")[1].split("/")[0], e["method"], e["path"].rsplit("/", 1)[-1])
+                  for e in emu.writes())
+
+
+def listed_replicas(az, registry, subscription=SUBSCRIPTION_ID):
+    """name -> replica as `az acr replication list` prints it."""
+    listed = az("acr replication list -r {} --subscription {}".format(registry, subscription)).json
+    return {r["name"]: r for r in listed}
+
+
+def interrupt(proc, ready, seconds=30):
+    """Wait until ready() (at most `seconds`), then Ctrl-C the az process; (stderr, seconds from the signal to the
+    end of the process). Fails when the process is still running 60 s after the signal."""
+    import signal
+    import subprocess
+    import time
+    deadline = time.monotonic() + seconds
+    while not ready() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert ready(), "the command never reached the phase to interrupt"
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    try:
+        _, stderr = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise AssertionError("the command went on for 60 s after Ctrl-C") from None
+    return stderr, time.monotonic() - sent
