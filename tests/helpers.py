@@ -727,3 +727,34 @@ def interrupt(proc, ready, seconds=30):
         proc.communicate()
         raise AssertionError("the command went on for 60 s after Ctrl-C") from None
     return stderr, time.monotonic() - sent
+
+
+# --- status (tests/commands/test_status*.py) -----------------------------------------------------------------------
+def by_region(result, image=0):
+    """status --image's answer for one image: region -> its row (state, digest, arrivedAfterSeconds, ...)."""
+    return {r["region"]: r for r in result["images"][image]["regions"]}
+
+
+def repo(result, name):
+    """status --repository's answer for one repository."""
+    return next(r for r in result["repositories"] if r["repository"] == name)
+
+
+def region(result, name):
+    """One region's row of status --all-repositories (or of a repository in status --repository)."""
+    return next(r for r in result["regions"] if r["region"] == name)
+
+
+def listings(emu, kind="_tags", host=""):
+    """The data-plane listing requests (tags, or kind="_catalog") the emulator saw, of hosts containing host."""
+    return [e for e in emu.dataplane_requests() if e["path"].endswith(kind) and host in e["host"]]
+
+
+def overlap(entries):
+    """The most requests of entries in flight at one moment (from the emulator's log: start, seconds)."""
+    edges = sorted([(e["start"], 1) for e in entries] + [(e["start"] + e["seconds"], -1) for e in entries])
+    now = peak = 0
+    for _, step in edges:
+        now += step
+        peak = max(peak, now)
+    return peak
