@@ -49,7 +49,7 @@ test: wheel
 	$(AZ_SAFE_ENV) $(PY) -m pytest tests -q -p no:cacheprovider -n $(WORKERS)
 
 unit: venv
-	$(PY) -m pytest tests/test_unit.py tests/test_unit_hardening.py tests/test_unit_status.py tests/test_unit_fleet.py tests/test_unit_dataplane.py tests/test_unit_deadline.py tests/test_unit_polling.py tests/test_unit_content.py tests/test_command_metadata.py tests/test_layout.py -q -p no:cacheprovider
+	$(PY) -m pytest tests -m unit -q -p no:cacheprovider
 
 define compat_run
 	@echo "== azure-cli $(1) ($(abspath $(call compat_venv,$(1))))"
