@@ -62,10 +62,11 @@ def test_the_sdks_version_is_used_where_it_can_carry_regional_endpoints():
     assert first_choice(None) == "2026-09-01-preview"
 
 
-def test_candidates_are_the_known_carriers_newest_first_then_newer_unknown_ones():
+def test_candidates_are_the_versions_that_may_carry_regional_endpoints_newest_first():
     supported = ["2025-11-01", "2026-01-01-preview", "2026-03-01-preview", "2026-11-01", "2027-02-01-preview"]
-    assert candidates(supported) == ["2026-03-01-preview", "2026-01-01-preview", "2027-02-01-preview", "2026-11-01"]
-    assert candidates(supported, tried=["2026-03-01-preview"])[0] == "2026-01-01-preview"
+    assert candidates(supported) == ["2027-02-01-preview", "2026-11-01", "2026-03-01-preview", "2026-01-01-preview"]
+    assert candidates(supported, tried=["2027-02-01-preview"])[0] == "2026-11-01"
+    assert candidates(["2026-03-01", "2026-03-01-preview"]) == ["2026-03-01-preview", "2026-03-01"]  # same date: known
     assert candidates(["2025-11-01", "2025-12-01-preview", "2024-11-01-preview"]) == []
 
 
