@@ -168,17 +168,6 @@ def test_tags_given_twice_are_both_set(az, emu):
     assert updated["tags"] == {"env": "dev", "owner": "b"}
 
 
-def test_sync_prune_keeps_every_region_named_in_repeated_options(az, emu):
-    emu.replicated("demopremium", "eastus", "uksouth", "japaneast")
-    plan = az("acr replication sync {} -l eastus -l uksouth --prune --dry-run".format(REG)).json
-    assert {a["location"]: a["action"] for a in plan["actions"]} == {
-        "eastus": "none", "uksouth": "none", "japaneast": "delete"}
-    emu.clear_log()
-    az("acr replication sync {} -l eastus -l uksouth --prune".format(REG))
-    assert writes(emu) == [("DELETE", "japaneast")]
-    assert sorted(r["name"] for r in az("acr replication list {}".format(REG)).json) == ["eastus", "uksouth", "westus"]
-
-
 def test_status_checks_every_image_given_and_an_image_in_no_region_exits_3(az, emu):
     emu.replicated("demopremium", "eastus")
     emu.push("demopremium", "app", "v1")
