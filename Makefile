@@ -15,15 +15,13 @@ WORKERS ?= 4
 # Each is installed into its own venv, .venv-compat-<version>; to use one you already have instead:
 #   make compat COMPAT_VENV_2.75.0=/path/to/venv COMPAT_VENV_2.86.0=/path/to/other   (or COMPAT_CLIS=2.86.0)
 COMPAT_CLIS ?= 2.75.0 2.86.0
-# 2.75 has an older SDK, azure-core and knack under the same code: the suites whose paths touch them (ci_features
-# adds no path commands does not); of the journeys, the one whose path depends on the release (all pass there)
-COMPAT_SUITES_2.75.0 ?= tests/test_commands_e2e.py tests/test_hardening_e2e.py \
-	tests/test_status_e2e.py tests/test_cli_parity.py tests/test_dropin_e2e.py tests/test_release_e2e.py \
-	tests/test_fleet_e2e.py tests/test_dataplane_e2e.py tests/test_deadline_e2e.py tests/test_content_e2e.py \
-	tests/test_polling_e2e.py "tests/test_journeys.py::test_journey_runs_as_with_the_builtin[routing_flag_from_help]"
-# 2.86 differs from its neighbours only in the routing flags: the suites about flags and deprecations, and the
-# journey that picks a routing flag from `--help` (the other journeys pass there too: COMPAT_SUITES_2.86.0=...)
-COMPAT_SUITES_2.86.0 ?= tests/test_cli_parity.py tests/test_dropin_e2e.py \
+# 2.75 has an older SDK, azure-core and knack under the same code: every command end to end (tests/commands) and the
+# release; of the journeys, the one whose path depends on the release (all pass there)
+COMPAT_SUITES_2.75.0 ?= tests/commands tests/test_release.py \
+	"tests/test_journeys.py::test_journey_runs_as_with_the_builtin[routing_flag_from_help]"
+# 2.86 differs from its neighbours only in the routing flags: the arguments and drop-in suites (flags, deprecations,
+# parity with the built-in), and the journey that picks a routing flag from `--help` (the other journeys pass there too)
+COMPAT_SUITES_2.86.0 ?= tests/commands/test_arguments.py tests/commands/test_dropin.py \
 	"tests/test_journeys.py::test_journey_runs_as_with_the_builtin[routing_flag_from_help]"
 compat_venv = $(or $(COMPAT_VENV_$(1)),.venv-compat-$(1))
 
@@ -49,7 +47,7 @@ test: wheel
 	$(AZ_SAFE_ENV) $(PY) -m pytest tests -q -p no:cacheprovider -n $(WORKERS)
 
 unit: venv
-	$(PY) -m pytest tests/test_unit.py tests/test_unit_hardening.py tests/test_unit_status.py tests/test_unit_fleet.py tests/test_unit_dataplane.py tests/test_unit_deadline.py tests/test_unit_polling.py tests/test_unit_content.py tests/test_command_metadata.py tests/test_layout.py -q -p no:cacheprovider
+	$(PY) -m pytest tests -m unit -q -p no:cacheprovider
 
 define compat_run
 	@echo "== azure-cli $(1) ($(abspath $(call compat_venv,$(1))))"

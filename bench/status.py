@@ -16,7 +16,7 @@ import time
 from bench.measure import timed
 from bench.run import update_doc
 from emulator.harness import running_emulator
-from tests.armclient import call, registry_path
+from tests.helpers import call, registry_path
 from tests.azcli import AZ, ROOT, fresh_az, make_template
 
 RESULTS = os.path.join(ROOT, "bench", "status_results.json")

@@ -91,11 +91,82 @@ class RunningEmulator:
             self.set_registry(registry, regional_endpoints=True)
         return names
 
+    def add_registry(self, group, name, sku="Premium", location="westus", **settings):
+        """Another registry, as `az acr create` leaves it (settings: home_replica_name, dnl_hash (a domain name
+        label hash in its host names), sub); POST /_emulator/registries does the same from outside."""
+        self.emulator.state.add_registry(group, name, sku, location, **settings)
+
+    def move_registry(self, name, group):
+        """The registry (found by name) now lives in another resource group, as after `az resource move`."""
+        self.emulator.state.move_registry(name, group)
+
+    def provisioned_at(self, registry, replica):
+        """When a replica was provisioned (the emulator's clock): from then on it receives what is pushed."""
+        return self.emulator.state.registry_by_name(registry).replicas[replica.lower()].provisioned_at
+
+    def token(self, audience=None, client_id=CLIENT_ID, now=None):
+        """A token as the emulator's identity endpoint issues it to client_id: for ARM by default, or for another
+        audience (the registry's: https://containerregistry.azure.net); issued at `now` (an older time makes one
+        that has expired)."""
+        return self.emulator.tokens.issue(audience or self.url, client_id, now=now)
+
+    def issued_tokens(self):
+        """Every token handed out so far (AAD's and the registry's): what no output may show."""
+        return list(self.emulator.tokens.issued)
+
+    def policy_requests(self):
+        """The acquirePolicyToken calls so far: {operation, changeReference, token} each."""
+        return list(self.emulator.policy_requests)
+
+    def faults_left(self):
+        """How many more matching requests each injected fault will take, in the order added (0: it has fired as
+        often as it was told, or it is holding its last request under a delay)."""
+        return [fault.times for fault in self.emulator.controls.faults]
+
+    def clear_leaks(self):
+        """Forget the proxy's refused requests: for a test whose subject is a leak (the session fails on any other)."""
+        self.emulator.leak_log.clear()
+
+    def add_replicas_earlier(self, seconds, registry, *locations, **settings):
+        """add_replicas as of `seconds` ago: a list that lags behind (knob list_lag_seconds) shows these replicas
+        at once, with no real wait, while a GET shows what is there now. For states that run no operation
+        (Succeeded, Failed, Canceled)."""
+        state = self.emulator.state
+        return state.add_replicas(registry, locations, state.clock() - seconds, **settings)
+
+    def fault_taken(self, index=0):
+        """Whether the index-th fault added since the reset has answered all its `times`: with a delay, the
+        emulator is now holding the request it took (a test waits for this before interrupting a command)."""
+        return self.emulator.controls.faults[index].times == 0
+
+    def add_registry(self, group, name, sku="Premium", location="westus", dnl_hash=None):
+        """A registry besides the seeded ones; dnl_hash: made with a domain name label scope (host names
+        name-<hash>.azurecr.io and name-<hash>.<region>.geo.azurecr.io)."""
+        self.emulator.state.add_registry(group, name, sku, location, dnl_hash=dnl_hash)
+
+    def provisioned_at(self, registry, replica):
+        """When a replica was provisioned (epoch seconds, the request log's clock), or None while it is not: from
+        then on it receives images, so with no replication lag an image pushed before reached it then."""
+        found = self.emulator.state.registry_by_name(registry).replicas.get(replica.lower())
+        return found.provisioned_at if found else None
+
+    def tokens_issued(self):
+        """Every token the emulator has handed out (AAD, ACR refresh and access tokens): tests grep output for
+        them."""
+        return list(self.emulator.tokens.issued)
+
+    def issue_token(self, audience, client=CLIENT_ID):
+        """An AAD token for audience, as the emulator's identity endpoint gives the signed-in service principal."""
+        return self.emulator.tokens.issue(audience, client)
+
     def reset(self, extra_registries=0):
         self.emulator.reset(extra_registries=extra_registries)
 
     def knobs(self, **knobs):
-        self.emulator.controls.set(**knobs)
+        """Set knobs (state/knobs.py DEFAULT_KNOBS); returns every knob's value."""
+        if knobs:
+            self.emulator.controls.set(**knobs)
+        return dict(self.emulator.controls.knobs)
 
     def fault(self, **spec):
         self.emulator.controls.add_fault(**spec)

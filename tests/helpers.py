@@ -100,6 +100,24 @@ def registry(name, group, sku="Premium", location="westus"):
                      "sku": {"name": sku, "tier": sku}, "properties": {"loginServer": name + ".azurecr.io"}})
 
 
+# --- commands (part C1) -------------------------------------------------------------------------------------------
+def statuses(emu, method, fragment):
+    """The status of every ARM request with this method whose path contains fragment, in the order ARM saw them."""
+    return [e["status"] for e in emu.requests() if e["method"] == method and fragment in e["path"]]
+
+
+def own_warnings(result):
+    """The WARNING lines az wrote besides azure-cli's note that an extension alters the built-in group."""
+    return [line for line in warnings(result) if "altered by the following extension" not in line]
+
+
+def enum_reprs(text):
+    """Python enum reprs (ProvisioningState.FAILED, SkuName.STANDARD) in text: states must be spelled as ARM
+    spells them (Failed, Standard)."""
+    import re
+    return re.findall(r"\b[A-Z][A-Za-z]+\.[A-Z][A-Z_]+\b", text)
+
+
 # --- unit tests: fake clocks, SDK clients and data-plane endpoints (part A) ---------------------------------------
 # What the unit tests under tests/arm, tests/replicas, tests/images and tests/fleet share: no az, no emulator, no HTTP.
 import base64  # noqa: E402
@@ -607,3 +625,179 @@ def endpoint_client(acr, role_mode=None, aad_calls=None, aad_life=30, host="myre
         return "AAD-%d" % len(aad_calls), "tenant", clock() + aad_life
     return EndpointClient(host, AadToken(acquire, clock=clock), pipeline=acr, identity="ci-app", registry="myreg",
                           role_mode=role_mode, clock=clock, sleep=clock.sleep)
+
+
+# --- B: the emulator and the top-level tests ----------------------------------------------------------------------
+def put_replica(emu, name, location, **properties):
+    """PUT a replication straight to the emulator's ARM (no az): the answer."""
+    body = {"location": location, "properties": properties}
+    return call(emu, "PUT", registry_path() + "/replications/" + name, body)
+
+
+def operation_end(emu, url, seconds=10):
+    """Poll an Azure-AsyncOperation URL until it ends; its final status."""
+    import time
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        status = call(emu, "GET", url).json["status"]
+        if status in ("Succeeded", "Failed", "Canceled"):
+            return status
+        time.sleep(0.05)
+    raise AssertionError("the operation did not end within {} s".format(seconds))
+
+
+def lro_end(emu, answer, seconds=10):
+    """The final status of the operation a write's answer points at (Azure-AsyncOperation)."""
+    return operation_end(emu, answer.headers["azure-asyncoperation"], seconds)
+
+
+# the registry data plane, straight (no az): through the emulator's proxy, as docker and az reach *.azurecr.io
+MANIFEST_TYPES = ", ".join(["application/vnd.oci.image.index.v1+json", "application/vnd.oci.image.manifest.v1+json",
+                            "application/vnd.docker.distribution.manifest.list.v2+json",
+                            "application/vnd.docker.distribution.manifest.v2+json"])
+REGISTRY_AUDIENCE = "https://containerregistry.azure.net"
+
+
+def registry_session(emu):
+    """A requests session that reaches registry hosts through the emulator's proxy and trusts its CA only."""
+    import requests
+    http = requests.Session()
+    http.trust_env = False
+    http.proxies = {"https": emu.proxy_url}
+    http.verify = emu.cert_path
+    return http
+
+
+def refresh_token(emu, http, host, service="demopremium.azurecr.io"):
+    """ACR's refresh token for an AAD token of the registry audience (POST /oauth2/exchange)."""
+    answer = http.post("https://{}/oauth2/exchange".format(host), data={
+        "grant_type": "access_token", "service": service, "tenant": "t",
+        "access_token": emu.token(REGISTRY_AUDIENCE)})
+    assert answer.status_code == 200, answer.text
+    return answer.json()["refresh_token"]
+
+
+def registry_token(emu, http, host, *scopes, service="demopremium.azurecr.io"):
+    """An ACR access token for the scopes (default: pull of hello), by the OAuth2 flow docker uses."""
+    answer = http.post("https://{}/oauth2/token".format(host), data={
+        "grant_type": "refresh_token", "service": service, "scope": list(scopes or ["repository:hello:pull"]),
+        "refresh_token": refresh_token(emu, http, host, service)})
+    assert answer.status_code == 200, answer.text
+    return answer.json()["access_token"]
+
+
+def head_manifest(http, host, ref="hello:v1", token=None, accept=MANIFEST_TYPES):
+    """HEAD /v2/<repository>/manifests/<tag or digest>, as `docker pull` asks first."""
+    repository, _, reference = ref.partition("@") if "@" in ref else ref.partition(":")
+    headers = {"Accept": accept}
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    return http.head("https://{}/v2/{}/manifests/{}".format(host, repository, reference), headers=headers)
+
+
+# the command table of the az under test, as tests/tools/dump_command_args.py prints it
+def command_table(extension_dir, config_dir):
+    """{command: {dest: {options, choices, deprecated}}} of every `az acr replication` command of the az under test
+    with the extensions of extension_dir (empty: the built-in's)."""
+    import os
+    import subprocess
+    from tests.azcli import AZ, ROOT
+    python = os.path.join(os.path.dirname(AZ), "python")
+    env = {"PATH": os.environ.get("PATH", ""), "AZURE_EXTENSION_DIR": extension_dir,
+           "AZURE_CONFIG_DIR": config_dir, "AZURE_CORE_COLLECT_TELEMETRY": "false",
+           "HOME": os.environ.get("HOME", "/tmp")}
+    out = subprocess.run([python, os.path.join(ROOT, "tests", "tools", "dump_command_args.py"), "acr replication"],
+                         env=env, capture_output=True, text=True, timeout=300, cwd=os.path.dirname(config_dir))
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout)
+
+
+def options_of(arguments):
+    """option name -> (dest, choices) for every name on the command line (long and short)."""
+    found = {}
+    for dest, argument in arguments.items():
+        for option in argument["options"]:
+            if not option.startswith("--__"):
+                found[option] = (dest, argument["choices"])
+    return found
+
+
+def deprecated_options(arguments):
+    """The option names one command marks deprecated."""
+    return {option for argument in arguments.values() for option in argument["deprecated"]}
+
+
+# --- sync ---------------------------------------------------------------------------------------------------------
+def write_file(tmp_path, text, name="desired.yaml"):
+    """A desired-state file for `sync --file` (text, or bytes written as they are); its path."""
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    return str(path)
+
+
+def fleet_writes(emu):
+    """(registry, method, last path segment) of every ARM write the emulator saw, sorted."""
+    return sorted((e["path"].split("/registries/")[1].split("/")[0], e["method"], e["path"].rsplit("/", 1)[-1])
+                  for e in emu.writes())
+
+
+def listed_replicas(az, registry, subscription=SUBSCRIPTION_ID):
+    """name -> replica as `az acr replication list` prints it."""
+    listed = az("acr replication list -r {} --subscription {}".format(registry, subscription)).json
+    return {r["name"]: r for r in listed}
+
+
+def interrupt(proc, ready, seconds=30):
+    """Wait until ready() (at most `seconds`), then Ctrl-C the az process; (stderr, seconds from the signal to the
+    end of the process). Fails when the process is still running 60 s after the signal."""
+    import signal
+    import subprocess
+    import time
+    deadline = time.monotonic() + seconds
+    while not ready() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert ready(), "the command never reached the phase to interrupt"
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    try:
+        _, stderr = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise AssertionError("the command went on for 60 s after Ctrl-C") from None
+    return stderr, time.monotonic() - sent
+
+
+# --- status (tests/commands/test_status*.py) -----------------------------------------------------------------------
+def by_region(result, image=0):
+    """status --image's answer for one image: region -> its row (state, digest, arrivedAfterSeconds, ...)."""
+    return {r["region"]: r for r in result["images"][image]["regions"]}
+
+
+def repo(result, name):
+    """status --repository's answer for one repository."""
+    return next(r for r in result["repositories"] if r["repository"] == name)
+
+
+def region(result, name):
+    """One region's row of status --all-repositories (or of a repository in status --repository)."""
+    return next(r for r in result["regions"] if r["region"] == name)
+
+
+def listings(emu, kind="_tags", host=""):
+    """The data-plane listing requests (tags, or kind="_catalog") the emulator saw, of hosts containing host."""
+    return [e for e in emu.dataplane_requests() if e["path"].endswith(kind) and host in e["host"]]
+
+
+def overlap(entries):
+    """The most requests of entries in flight at one moment (from the emulator's log: start, seconds)."""
+    edges = sorted([(e["start"], 1) for e in entries] + [(e["start"] + e["seconds"], -1) for e in entries])
+    now = peak = 0
+    for _, step in edges:
+        now += step
+        peak = max(peak, now)
+    return peak

@@ -1,6 +1,7 @@
 """The documentation says only what is true: every test the reliability table names exists, its rows are
-numbered without gaps, the README's layout lists every module (and nothing that is not there), every
-document it links exists, and every `az acr replication` example uses options the command accepts."""
+numbered without gaps, the README's layout lists every module of the extension and the emulator and every folder
+of the tests (and nothing that is not there), every document it links exists, and every `az acr replication`
+example uses options the command accepts."""
 import ast
 import os
 import re
@@ -9,6 +10,7 @@ import shlex
 import pytest
 
 from tests.azcli import ROOT
+from tests.helpers import command_table, options_of
 
 RELIABILITY = os.path.join(ROOT, "docs", "reliability.md")
 README = os.path.join(ROOT, "README.md")
@@ -27,22 +29,31 @@ def functions_in(path):
 
 
 def reliability_rows():
+    """(legend, rows): the legend maps a file code to a test file (`R `tests/test_x.py``, in any folder of tests/);
+    rows are the numbered lines of the table."""
     text = read(RELIABILITY)
-    legend = dict(re.findall(r"\b([A-Z]{1,2}) `(tests/test_\w+\.py)`", text))
+    legend = dict(re.findall(r"\b([A-Z]{1,2}) `(tests/(?:\w+/)*test_\w+\.py)`", text))
     rows = [line for line in text.splitlines() if re.match(r"^\| \d+ \|", line)]
     return legend, rows
 
 
 def named_tests(cell, legend):
-    """[(file, function)] from a cell like "S `test_a`, `test_b[param]`; DP `test_c`"."""
+    """[(file, function)] from a cell. A test is named by its pytest node id, `tests/commands/test_sync.py::test_a`,
+    or by a file code of the legend and its name, "S `test_a`, `test_b[param]`; DP `test_c`"; a bare name is in the
+    file named last."""
     found, current = [], None
     for letter, name in re.findall(r"(?:\b([A-Z]{1,2}) )?`([^`]+)`", cell):
-        current = legend[letter] if letter else current
-        assert current, f"no test file letter before {name!r} in: {cell}"
+        if "::" in name:
+            current, name = name.split("::", 1)
+        elif letter:
+            assert letter in legend, f"file code {letter!r} is not in the legend, in: {cell}"
+            current = legend[letter]
+        assert current, f"no test file before {name!r} in: {cell}"
         found.append((current, name.split("[")[0]))
     return found
 
 
+@pytest.mark.unit
 def test_reliability_rows_are_numbered_without_gaps_and_each_has_a_test():
     legend, rows = reliability_rows()
     numbers = [int(row.split("|")[1]) for row in rows]
@@ -52,16 +63,19 @@ def test_reliability_rows_are_numbered_without_gaps_and_each_has_a_test():
         assert len(cells) == 5 and named_tests(cells[4], legend), row
 
 
+@pytest.mark.unit
 def test_every_test_the_reliability_table_names_exists():
     legend, rows = reliability_rows()
     missing = []
     for row in rows:
         for path, name in named_tests(re.split(r"(?<!\\)\|", row.strip("|"))[-1], legend):
-            if name not in functions_in(os.path.join(ROOT, path)):
+            full = os.path.join(ROOT, path)
+            if not path.startswith("tests/") or not os.path.isfile(full) or name not in functions_in(full):
                 missing.append(f"{path}::{name} (row {row.split('|')[1].strip()})")
     assert not missing, "\n".join(missing)
 
 
+@pytest.mark.unit
 def test_linked_documents_exist():
     for doc in DOCS:
         for target in re.findall(r"\]\(((?!https?:|#)[^)#\s]+)", read(doc)):
@@ -85,6 +99,7 @@ def layout_tree():
     return entries
 
 
+@pytest.mark.unit
 def test_readme_layout_lists_every_module_and_only_real_ones():
     entries = layout_tree()
     for path in entries:
@@ -97,9 +112,19 @@ def test_readme_layout_lists_every_module_and_only_real_ones():
                     assert path in entries or path.endswith("__init__.py"), f"README Layout misses {path}"
 
 
+@pytest.mark.unit
+def test_readme_layout_lists_every_test_folder():
+    """The tests are listed by folder (tests/commands/, tests/emulator/, ...), not module by module: a newcomer finds
+    the tests of a concern from the folder's name, and the modules in it from their own names."""
+    entries = layout_tree()
+    tests = os.path.join(ROOT, "tests")
+    folders = sorted(os.path.relpath(os.path.join(dirpath, name), ROOT)
+                     for dirpath, names, _ in os.walk(tests) for name in names if name != "__pycache__")
+    assert [folder for folder in folders if folder not in entries] == [], "README Layout misses these folders"
+
+
 @pytest.fixture(scope="module")
 def our_options(ours_template, tmp_path_factory):
-    from tests.test_cli_parity import command_table, options_of
     table = command_table(ours_template[1], str(tmp_path_factory.mktemp("docs") / "ours"))
     return {name.split()[-1]: set(options_of(arguments)) for name, arguments in table.items()}
 
@@ -113,6 +138,7 @@ def examples(text):
     return found
 
 
+@pytest.mark.e2e  # asks the installed extension for its options
 def test_every_example_uses_options_the_command_accepts(our_options):
     global_options = {"--query", "-o", "--output", "--debug", "--verbose", "--only-show-errors", "--subscription",
                       "--help", "-h", "--yes", "-y", "--acquire-policy-token", "--change-reference"}
@@ -143,6 +169,7 @@ def _sync_options(command):
     return [w for w in words[words.index("sync") + 1:] if w not in shown]
 
 
+@pytest.mark.unit
 def test_every_plan_the_readme_reviews_is_the_plan_it_applies():
     """Review-then-apply pairs: the apply must not add what changes the plan (--prune, a routing flag)."""
     text = read(README)
@@ -154,6 +181,7 @@ def test_every_plan_the_readme_reviews_is_the_plan_it_applies():
         assert tuple(sorted(_sync_options(command))) in reviewed, f"applied without a review of the same plan: {command}"
 
 
+@pytest.mark.unit
 def test_the_python_the_docs_ask_for_is_what_the_pinned_azure_cli_needs():
     from importlib.metadata import metadata
     needed = tuple(int(n) for n in re.search(r">=(\d+)\.(\d+)", metadata("azure-cli")["Requires-Python"]).groups())
@@ -162,6 +190,7 @@ def test_the_python_the_docs_ask_for_is_what_the_pinned_azure_cli_needs():
         assert stated and tuple(int(n) for n in stated.groups()) >= needed, doc
 
 
+@pytest.mark.unit
 def test_readme_lists_every_state_status_image_reports():
     from azext_acr_replication.images import watch
     states = [watch.PRESENT, watch.MISSING, watch.SKEW, watch.CREATING, watch.DELETING, watch.REPLICA_FAILED,
@@ -172,6 +201,7 @@ def test_readme_lists_every_state_status_image_reports():
     assert [s for s in states if f"`{s}`" not in line] == []
 
 
+@pytest.mark.unit
 def test_no_document_says_a_paragraph_twice():
     for doc in DOCS:
         paragraphs = [" ".join(p.split())[:120] for p in read(doc).split("\n\n") if len(" ".join(p.split())) > 120]

@@ -1,4 +1,4 @@
-"""Script journeys (issue 19): bash scripts written for the built-in `az acr replication`, run as CI runs them
+"""Script journeys: bash scripts written for the built-in `az acr replication`, run as CI runs them
 (`set -euo pipefail`, no terminal), once with the built-in commands and once with the extension, each time on
 a freshly reset emulator with the same seed and knobs. Exit code and stdout must be the same.
 
@@ -22,15 +22,15 @@ import pytest
 
 from tests.azcli import AZ, fresh_az
 
+pytestmark = pytest.mark.journey
+
 JOURNEYS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "journeys")
 SCRIPTS = sorted(glob.glob(os.path.join(JOURNEYS, "*.sh")))
 
 
-def failed_japaneast(emu, az):
+def failed_japaneast(emu):
     """A replica whose create ended Failed (as a capacity shortage leaves it in Azure)."""
-    emu.knobs(fail_regions=["japaneast"])
-    az("acr replication create -r demopremium -l japaneast", expect=1)
-    emu.knobs(fail_regions=[])
+    emu.add_replicas("demopremium", "japaneast", state="Failed")
 
 
 SETUPS = {"failed-japaneast": failed_japaneast}
@@ -93,9 +93,9 @@ def test_journey_runs_as_with_the_builtin(script, emu, builtin_template, ours_te
     runs = {}
     for kind, template in (("builtin", builtin_template), ("ours", ours_template)):
         emu.reset()
-        emu.knobs(retry_after=1)
-        for name in wanted["setup"]:  # made by the built-in both times: the same state for both runs
-            SETUPS[name](emu, fresh_az(emu, builtin_template, str(tmp_path / kind / "setup"), guard_log))
+        emu.knobs(retry_after=1, operation_seconds=0.5)  # every LRO ends by the first poll after 1 s
+        for name in wanted["setup"]:  # the same state for both runs
+            SETUPS[name](emu)
         az = fresh_az(emu, template, str(tmp_path / kind / "azure"), guard_log)
         runs[kind] = run_script(script, az, str(tmp_path / kind))
     report = "\n".join(f"--- {kind}: exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr[-3000:]}"

@@ -8,6 +8,8 @@ import yaml
 
 from tests.azcli import ROOT
 
+pytestmark = pytest.mark.e2e
+
 RECORDING = os.path.join(os.path.dirname(ROOT), "shared", "reference", "recordings",
                          "test_acr_create_replication.yaml")
 
@@ -50,7 +52,7 @@ def recorded_sequence():
 def test_builtin_commands_match_the_recorded_azure_traffic(emu, builtin_az):
     # retry_after=1 only shortens the built-in's 30 s poll interval; the request sequence is the same
     emu.knobs(operation_seconds=0.5, retry_after=1)
-    emu.emulator.clear_log()
+    emu.clear_log()
     reg = "-r demopremium"
     builtin_az("acr replication create -n centralus {} -l centralus".format(reg))
     builtin_az("acr replication list {}".format(reg))

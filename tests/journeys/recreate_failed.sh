@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Azure/ARO-HCP's manage-acr-replication.sh, in short: a replica whose provisioning ended Failed is deleted
 # and created again.
-# setup: failed-japaneast  (the runner first creates japaneast with the emulator's fail_regions: it ends Failed)
+# setup: failed-japaneast  (the runner first gives the registry a replica in japaneast whose create ended Failed)
 set -euo pipefail
 ACR=demopremium
 RG=demo-rg

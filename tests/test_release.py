@@ -1,5 +1,6 @@
-"""Shipped the way teams install extensions (issue 11): `make release`'s index entry, served from a loopback
-HTTP server as a team's own extension index, through azure-cli's own `az extension add/update/remove`."""
+"""Shipped the way teams install extensions: `make release`'s index entry, served from a loopback HTTP server as a
+team's own extension index, through azure-cli's own `az extension add/update/remove`. Installing is the subject:
+every az here is its own process (az.process), as a team's shell runs it, never the warm interpreter."""
 import contextlib
 import functools
 import http.server
@@ -16,6 +17,8 @@ import pytest
 
 from tests.azcli import ROOT, Az, wheel_path
 from tools.release import index_entry, wheel_metadata, write_index
+
+pytestmark = pytest.mark.e2e
 
 
 @contextlib.contextmanager
@@ -78,27 +81,26 @@ def test_install_update_and_remove_from_a_teams_own_index(emu, guard_log, tmp_pa
     index = str(served / "index.json")
     with serving(str(served)) as url:
         write_index(index, index_entry(first, url))
-        az("config set extension.index_url={}/index.json".format(url))
-        az("extension add --name acr-replication --yes")
-        listed = az("extension list").json
+        az.process("config set extension.index_url={}/index.json".format(url))
+        az.process("extension add --name acr-replication --yes")
+        listed = az.process("extension list").json
         assert [(e["name"], e["version"]) for e in listed] == [("acr-replication", first_version)]
-        assert "altered by the following extension" in az("acr replication list --help").stderr
-        assert [e["name"] for e in az("extension list-available").json if e["name"] == "acr-replication"]
+        assert "altered by the following extension" in az.process("acr replication list --help").stderr
+        assert [e["name"] for e in az.process("extension list-available").json if e["name"] == "acr-replication"]
 
         shutil.copy(second_built, str(served))
         write_index(index, index_entry(os.path.join(str(served), os.path.basename(second_built)), url))
         assert len(json.load(open(index))["extensions"]["acr-replication"]) == 2  # both versions offered
-        az("extension update --name acr-replication")
-        assert [(e["name"], e["version"]) for e in az("extension list").json] == [
+        az.process("extension update --name acr-replication")
+        assert [(e["name"], e["version"]) for e in az.process("extension list").json] == [
             ("acr-replication", second_version)]
-        assert "acr replication status" in az("acr replication --help").stdout or \
-            "status" in az("acr replication --help").stdout
+        assert "status" in az.process("acr replication --help").stdout  # the updated extension's commands
 
-    az("extension remove --name acr-replication")
-    assert az("extension list").json == []
-    builtin_help = az("acr replication list --help")
+    az.process("extension remove --name acr-replication")
+    assert az.process("extension list").json == []
+    builtin_help = az.process("acr replication list --help")
     assert "altered by the following extension" not in builtin_help.stderr
-    assert az("acr replication status -r demopremium", expect=2).code == 2  # the built-in has no status
+    assert az.process("acr replication status -r demopremium", expect=2).code == 2  # the built-in has no status
 
 
 @pytest.mark.parametrize("bad", ["0" * 64])
@@ -112,7 +114,7 @@ def test_a_wrong_digest_in_the_index_is_refused_by_azure_cli(emu, guard_log, tmp
         entry = index_entry(wheel, url)
         entry["sha256Digest"] = bad
         write_index(str(served / "index.json"), entry)
-        az("config set extension.index_url={}/index.json".format(url))
-        result = az("extension add --name acr-replication --yes", expect=1)
+        az.process("config set extension.index_url={}/index.json".format(url))
+        result = az.process("extension add --name acr-replication --yes", expect=1)
     assert "checksum" in result.stderr.lower()
-    assert az("extension list").json == []
+    assert az.process("extension list").json == []
