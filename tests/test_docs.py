@@ -28,7 +28,7 @@ def functions_in(path):
 
 def reliability_rows():
     text = read(RELIABILITY)
-    legend = dict(re.findall(r"\b([A-Z]{1,2}) `(tests/test_\w+\.py)`", text))
+    legend = dict(re.findall(r"\b([A-Z]{1,2}) `(tests/[\w/]+\.py)`", text))
     rows = [line for line in text.splitlines() if re.match(r"^\| \d+ \|", line)]
     return legend, rows
 
@@ -163,9 +163,9 @@ def test_the_python_the_docs_ask_for_is_what_the_pinned_azure_cli_needs():
 
 
 def test_readme_lists_every_state_status_image_reports():
-    from azext_acr_replication.images import watch
-    states = [watch.PRESENT, watch.MISSING, watch.SKEW, watch.CREATING, watch.DELETING, watch.REPLICA_FAILED,
-              watch.NO_ENDPOINT, watch.UNREACHABLE, watch.ERROR]
+    from azext_acr_replication.images import artifacts, poller, snapshot
+    states = [poller.PRESENT, artifacts.INCOMPLETE, poller.MISSING, poller.SKEW, snapshot.CREATING, snapshot.DELETING,
+              snapshot.REPLICA_FAILED, snapshot.NO_ENDPOINT, poller.UNREACHABLE, poller.ERROR]
     text = " ".join(read(README).split())
     line = text[text.index("- States: `present`"):]
     line = line[:line.index(". ")]
