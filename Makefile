@@ -25,7 +25,7 @@ COMPAT_SUITES_2.86.0 ?= tests/commands/test_arguments.py tests/commands/test_dro
 	"tests/test_journeys.py::test_journey_runs_as_with_the_builtin[routing_flag_from_help]"
 compat_venv = $(or $(COMPAT_VENV_$(1)),.venv-compat-$(1))
 
-.PHONY: venv wheel release test unit compat compat-venvs demo bench bench-status bench-fleet bench-content bench-polling lint clean
+.PHONY: venv wheel release test unit compat compat-venvs demo bench bench-status bench-fleet bench-content bench-polling bench-artifact lint clean
 
 venv: $(VENV)/.installed
 
@@ -77,6 +77,7 @@ bench: wheel
 	$(AZ_SAFE_ENV) $(PY) -m bench.fleet
 	$(AZ_SAFE_ENV) $(PY) -m bench.content
 	$(AZ_SAFE_ENV) $(PY) -m bench.polling
+	$(AZ_SAFE_ENV) $(PY) -m bench.artifact
 
 bench-fleet: wheel
 	$(AZ_SAFE_ENV) $(PY) -m bench.fleet
@@ -92,6 +93,10 @@ bench-content: wheel
 # issue 20: waits of 3 s to 300 s, 10 regions, a fleet of 30 writes, ours and the built-in at once (~20 min)
 bench-polling: wheel
 	$(AZ_SAFE_ENV) $(PY) -m bench.polling
+
+# status --image over a whole artifact (index, platforms, referrers) against 0.3.0's single-manifest check
+bench-artifact: wheel
+	$(AZ_SAFE_ENV) $(PY) -m bench.artifact
 
 lint: venv
 	$(PY) -m flake8 --max-line-length 120 azext_acr_replication emulator tests bench tools

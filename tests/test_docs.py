@@ -192,9 +192,9 @@ def test_the_python_the_docs_ask_for_is_what_the_pinned_azure_cli_needs():
 
 @pytest.mark.unit
 def test_readme_lists_every_state_status_image_reports():
-    from azext_acr_replication.images import watch
-    states = [watch.PRESENT, watch.MISSING, watch.SKEW, watch.CREATING, watch.DELETING, watch.REPLICA_FAILED,
-              watch.NO_ENDPOINT, watch.UNREACHABLE, watch.ERROR]
+    from azext_acr_replication.images import artifacts, poller, snapshot
+    states = [poller.PRESENT, artifacts.INCOMPLETE, poller.MISSING, poller.SKEW, snapshot.CREATING, snapshot.DELETING,
+              snapshot.REPLICA_FAILED, snapshot.NO_ENDPOINT, poller.UNREACHABLE, poller.ERROR]
     text = " ".join(read(README).split())
     line = text[text.index("- States: `present`"):]
     line = line[:line.index(". ")]
