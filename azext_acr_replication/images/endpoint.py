@@ -623,8 +623,9 @@ class Endpoints:  # pylint: disable=too-few-public-methods
 INDEX = 'application/vnd.oci.image.index.v1+json'
 
 
-class NoReferrersApi(Exception):
-    """The endpoint has no OCI referrers API (it answered 404): clients use the referrers tag schema there."""
+class NoReferrersApi(ReplicationError):
+    """The endpoint has no OCI referrers API (it answered 404): clients use the referrers tag schema there (caught by
+    the probe; one line should it ever reach the command)."""
 
 
 class Manifest:  # pylint: disable=too-few-public-methods
