@@ -23,7 +23,7 @@ def test_image_in_every_region_exits_0_with_digests(az, emu):
     assert {r: (v["state"], v["digest"]) for r, v in by_region(result).items()} == {
         region: ("present", pushed["digest"]) for region in ("westus", "eastus", "japaneast")}
     table = az("acr replication status {} --image hello:v1 -o table".format(REG)).stdout.splitlines()
-    assert table[0].split() == ["IMAGE", "REGION", "STATE", "DIGEST", "ARRIVED", "AFTER"]
+    assert table[0].split() == ["IMAGE", "REGION", "STATE", "DIGEST", "ARRIVED", "AFTER", "MISSING"]
 
 
 def test_not_yet_everywhere_exits_1_with_one_line(az, emu):
@@ -280,8 +280,8 @@ def test_wait_ends_early_when_a_replica_being_created_fails(az, emu):
     assert time.monotonic() - started < 2 + 8  # not the 60 s timeout
     assert errors(result) == [
         "ERROR: Not in every region, and waiting will not change that: hello:v1: replica failed in japaneast. "
-        "japaneast: the replica failed; create it again with 'az acr replication create -r demopremium -l "
-        "japaneast'."]
+        "japaneast: the replica failed or was canceled; create it again with 'az acr replication create -r "
+        "demopremium -l japaneast'."]
     assert by_region(result.json)["japaneast"]["state"] == "replica failed"
 
 
