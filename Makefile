@@ -6,8 +6,8 @@ PIP := $(VENV)/bin/pip
 AZ_SAFE_ENV := AZURE_CORE_COLLECT_TELEMETRY=false AZURE_CORE_SURVEY_MESSAGE=false \
 	AZURE_CONFIG_DIR=$(CURDIR)/.local/azure AZURE_EXTENSION_DIR=$(CURDIR)/.local/extensions
 
-# the end-to-end tests mostly wait (on LROs, polls, the az process): 4 workers, each with its own emulator
-WORKERS ?= 4
+# the end-to-end tests mostly wait (on LROs, polls, the az process): 8 workers, each with its own emulator and warm az
+WORKERS ?= 8
 
 # `make compat`: the azure-cli releases where `az acr replication`'s arguments changed, besides the dev pin 2.91.0
 # that `make test` uses: 2.75.0, the oldest we claim (azext.minCliCoreVersion; only --region-endpoint-enabled),

@@ -101,8 +101,10 @@ class RunningEmulator:
         self.emulator.state.move_registry(name, group)
 
     def provisioned_at(self, registry, replica):
-        """When a replica was provisioned (the emulator's clock): from then on it receives what is pushed."""
-        return self.emulator.state.registry_by_name(registry).replicas[replica.lower()].provisioned_at
+        """When a replica was provisioned (epoch seconds, the request log's clock), or None while it is not: from
+        then on it receives images, so with no replication lag an image pushed before reached it then."""
+        found = self.emulator.state.registry_by_name(registry).replicas.get(replica.lower())
+        return found.provisioned_at if found else None
 
     def token(self, audience=None, client_id=CLIENT_ID, now=None):
         """A token as the emulator's identity endpoint issues it to client_id: for ARM by default, or for another
@@ -138,26 +140,6 @@ class RunningEmulator:
         """Whether the index-th fault added since the reset has answered all its `times`: with a delay, the
         emulator is now holding the request it took (a test waits for this before interrupting a command)."""
         return self.emulator.controls.faults[index].times == 0
-
-    def add_registry(self, group, name, sku="Premium", location="westus", dnl_hash=None):
-        """A registry besides the seeded ones; dnl_hash: made with a domain name label scope (host names
-        name-<hash>.azurecr.io and name-<hash>.<region>.geo.azurecr.io)."""
-        self.emulator.state.add_registry(group, name, sku, location, dnl_hash=dnl_hash)
-
-    def provisioned_at(self, registry, replica):
-        """When a replica was provisioned (epoch seconds, the request log's clock), or None while it is not: from
-        then on it receives images, so with no replication lag an image pushed before reached it then."""
-        found = self.emulator.state.registry_by_name(registry).replicas.get(replica.lower())
-        return found.provisioned_at if found else None
-
-    def tokens_issued(self):
-        """Every token the emulator has handed out (AAD, ACR refresh and access tokens): tests grep output for
-        them."""
-        return list(self.emulator.tokens.issued)
-
-    def issue_token(self, audience, client=CLIENT_ID):
-        """An AAD token for audience, as the emulator's identity endpoint gives the signed-in service principal."""
-        return self.emulator.tokens.issue(audience, client)
 
     def reset(self, extra_registries=0):
         self.emulator.reset(extra_registries=extra_registries)

@@ -67,8 +67,9 @@ def test_wait_says_a_timeout_exits_1_and_uses_real_states(helps):
 
 @pytest.mark.parametrize("command", ["status", "wait"])
 def test_read_only_commands_do_not_list_the_policy_arguments_they_refuse(helps, command):
+    if "--acquire-policy-token" not in helps["create"]:  # the write commands keep them, where azure-cli has them
+        pytest.skip("this azure-cli has no Global Policy Arguments (added in 2.91)")
     assert "--acquire-policy-token" not in helps[command] and "--change-reference" not in helps[command]
-    assert "--acquire-policy-token" in helps["create"]  # the write commands keep them
 
 
 def test_sync_shows_a_file_says_what_deletes_and_reviews_before_applying(helps):

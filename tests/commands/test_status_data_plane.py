@@ -38,7 +38,7 @@ def per_host(emu, path):
 
 def assert_no_token_in(emu, *results):
     text = "\n".join(r.stdout + r.stderr for r in results)
-    tokens = emu.tokens_issued()
+    tokens = emu.issued_tokens()
     assert tokens
     for token in tokens:
         assert token not in text and token.split(".")[2] not in text
@@ -55,7 +55,7 @@ def registry_session(emu):
 
 def access_token(emu, http, host, *scopes):
     """The token flow by hand: an AAD token exchanged for a refresh token, then an access token for scopes."""
-    aad = emu.issue_token("https://containerregistry.azure.net")
+    aad = emu.token("https://containerregistry.azure.net")
     refresh = http.post("https://{}/oauth2/exchange".format(host), data={
         "grant_type": "access_token", "service": "demopremium.azurecr.io", "access_token": aad})
     token = http.post("https://{}/oauth2/token".format(host), data={
@@ -125,7 +125,7 @@ def test_a_long_wait_outlives_every_token(az, emu):
     exchanges = token_calls(emu, "/oauth2/exchange", "eastus")
     assert len(exchanges) >= 3 and exchanges[-1]["status"] == 200  # refresh tokens expired: exchanged again
     assert len(token_calls(emu, "/oauth2/token", "eastus")) >= 4  # and access tokens fetched again
-    aad = [t for t in emu.tokens_issued() if jwt_claims(t).get("aud") == "https://containerregistry.azure.net"]
+    aad = [t for t in emu.issued_tokens() if jwt_claims(t).get("aud") == "https://containerregistry.azure.net"]
     assert len(aad) >= 3  # az asked its identity for a new AAD token for the registry as each one expired
     assert_no_token_in(emu, result)
 
@@ -389,7 +389,7 @@ def test_no_token_of_any_kind_in_debug_output(az, emu):
     result = az("acr replication status {} --image hello:v1 --debug".format(REG))
     text = result.stdout + result.stderr
     assert "/oauth2/exchange" in text  # the calls are logged ...
-    tokens = emu.tokens_issued()
+    tokens = emu.issued_tokens()
     assert len(tokens) >= 3  # AAD, refresh and access tokens were handed out
     for token in tokens:
         assert token not in text and token.split(".")[2] not in text  # ... their tokens are not
@@ -401,7 +401,7 @@ def test_no_token_shows_in_any_output(az, emu):
     results = [az("acr replication status {} --all-repositories --debug".format(REG)),
                az("acr replication status {} --repository repo0 --debug".format(REG))]
     text = "\n".join(r.stdout + r.stderr for r in results)
-    for token in emu.tokens_issued():
+    for token in emu.issued_tokens():
         assert token not in text and token.split(".")[2] not in text
 
 
