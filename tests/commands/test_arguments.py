@@ -166,21 +166,3 @@ def test_tags_given_twice_are_both_set(az, emu):
         "team": "a", "env": "prod"}
     updated = az("acr replication update {} -n eastus --tags env=dev --tags owner=b".format(REG)).json
     assert updated["tags"] == {"env": "dev", "owner": "b"}
-
-
-def test_status_checks_every_image_given_and_an_image_in_no_region_exits_3(az, emu):
-    emu.replicated("demopremium", "eastus")
-    emu.push("demopremium", "app", "v1")
-    result = az("acr replication status {} --image missing:1 --image app:v1".format(REG), expect=3)
-    assert [i["image"] for i in result.json["images"]] == ["missing:1", "app:v1"]
-    assert "Not found in any region of 'demopremium': missing:1." in result.stderr
-    both = az("acr replication status {} --image app:v1 --image app:v1,app:v1".format(REG)).json
-    assert [i["image"] for i in both["images"]] == ["app:v1"]
-
-
-def test_status_checks_every_repository_given_and_one_in_no_region_exits_3(az, emu):
-    emu.replicated("demopremium", "eastus")
-    emu.push("demopremium", "app", "v1")
-    result = az("acr replication status {} --repository other --repository app".format(REG), expect=3)
-    assert [r["repository"] for r in result.json["repositories"]] == ["other", "app"]
-    assert "Not found in any region of 'demopremium': other." in result.stderr

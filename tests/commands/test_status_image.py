@@ -97,6 +97,17 @@ def test_image_in_no_region_exits_3(az, emu):
     assert {r["state"] for r in by_region(result.json).values()} == {"missing"}  # printed all the same
 
 
+def test_status_checks_every_image_given_and_an_image_in_no_region_exits_3(az, emu):
+    """--image given more than once checks every value, in the order given, with repeats used once."""
+    emu.replicated("demopremium", "eastus")
+    emu.push("demopremium", "app", "v1")
+    result = az("acr replication status {} --image missing:1 --image app:v1".format(REG), expect=3)
+    assert [i["image"] for i in result.json["images"]] == ["missing:1", "app:v1"]
+    assert "Not found in any region of 'demopremium': missing:1." in result.stderr
+    both = az("acr replication status {} --image app:v1 --image app:v1,app:v1".format(REG)).json
+    assert [i["image"] for i in both["images"]] == ["app:v1"]
+
+
 @pytest.mark.parametrize("image", ["Hello:v1", "hello@sha256:abc", "hello:-bad", "other.azurecr.io/x/y:1"])
 def test_bad_image_reference_is_a_usage_error(az, emu, image):
     result = az(["acr", "replication", "status", "-r", "demopremium", "--image", image], expect=2)

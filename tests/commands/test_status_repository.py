@@ -61,6 +61,15 @@ def test_repository_in_no_region_exits_3_at_once_even_with_wait(az, emu):
     assert {r["state"] for r in repo(result.json, "nosuch")["regions"]} == {"no repository"}
 
 
+def test_status_checks_every_repository_given_and_one_in_no_region_exits_3(az, emu):
+    """--repository given more than once checks every value, in the order given."""
+    emu.replicated("demopremium", "eastus")
+    emu.push("demopremium", "app", "v1")
+    result = az("acr replication status {} --repository other --repository app".format(REG), expect=3)
+    assert [r["repository"] for r in result.json["repositories"]] == ["other", "app"]
+    assert "Not found in any region of 'demopremium': other." in result.stderr
+
+
 def test_repository_with_a_new_repository_missing_in_one_region(az, emu):
     """A repository that one region does not hold yet: every tag missing there, state 'no repository'."""
     emu.replicated("demopremium", "eastus")
