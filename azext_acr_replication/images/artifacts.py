@@ -37,9 +37,9 @@ class ArtifactProbe(Probe):  # pylint: disable=too-many-instance-attributes
         self._found = set()   # (host, repository, kind, reference, digest): parts a region was seen to hold
 
     # --- what the artifact is --------------------------------------------------------------------------
-    def artifact(self, image, digest, target, manifest=None):
+    def artifact(self, image, digest, target):
         """The Artifact of image at digest, read once: in the home region where it has that digest, else in
-        target's region (which resolves the tag to it). manifest: the home region's, when its check just read it."""
+        target's region (which resolves the tag to it)."""
         key = (image.repository, digest)
         with self._lock:
             known = self._artifacts.get(key)
@@ -54,7 +54,7 @@ class ArtifactProbe(Probe):  # pylint: disable=too-many-instance-attributes
                 raise known[2]
             return known[0]
         try:
-            known[0] = self._read(image, digest, target, manifest)
+            known[0] = self._read(image, digest, target)
         except Exception as error:
             known[2] = error
             with self._lock:
@@ -64,12 +64,12 @@ class ArtifactProbe(Probe):  # pylint: disable=too-many-instance-attributes
             known[1].set()
         return known[0]
 
-    def _read(self, image, digest, target, read=None):
+    def _read(self, image, digest, target):
         sources = [self.home] if self.home is not None and self.home.endpoint and self.home.blocked is None else []
         sources.append(target)
         for source in sources:
             client = self._client_for(source.endpoint)
-            manifest = read if read is not None and source is target else client.manifest(image.repository, digest)
+            manifest = client.manifest(image.repository, digest)
             if manifest is None:
                 continue
             found = artifacts.Artifact(digest, manifest.media_type, manifest.body, self.platforms)
@@ -128,16 +128,13 @@ class ArtifactProbe(Probe):  # pylint: disable=too-many-instance-attributes
     def check(self, target, item):
         image = item
         client = self._client_for(target.endpoint)
-        read = None
-        if self.home is not None and target.location == self.home.location:  # what the artifact is comes from here
-            read = client.manifest(image.repository, image.reference)
-            head = (read.digest, read.media_type) if read is not None else None
-        else:
-            head = client.head_manifest(image.repository, image.reference)
+        # every region HEADs the tag; what the artifact at that digest is, is read once by whichever region gets there
+        # first (from the home region where it holds that digest), so the requests made do not depend on the order
+        head = client.head_manifest(image.repository, image.reference)
         if head is None:
             return Observation(MISSING)
         digest, media_type = head
-        found = self.artifact(image, digest, target, read)
+        found = self.artifact(image, digest, target)
         parts = found.parts()
         lacking = [part for part in parts if not self._holds(client, image.repository, part)]
         return Observation(INCOMPLETE if lacking else PRESENT, digest=digest, media_type=media_type,

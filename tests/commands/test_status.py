@@ -145,4 +145,4 @@ def test_no_version_with_regional_endpoints_is_one_line_and_status_still_shows_t
     rows = az("acr replication status {} -g demo-rg".format(REG))
     assert [r["location"] for r in rows.json] == ["westus", "eastus"]
     assert all(r["regionalEndpoint"] is None for r in rows.json)
-    assert "The REGIONAL ENDPOINT column is left empty." in rows.stderr
+    assert "The replicas are shown without their regional endpoints (REGIONAL ENDPOINT: none)." in rows.stderr

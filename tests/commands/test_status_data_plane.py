@@ -66,18 +66,23 @@ def access_token(emu, http, host, *scopes):
 
 # --- the token flow ------------------------------------------------------------------------------------------------
 def test_tokens_are_fetched_once_per_endpoint_and_reused(az, emu):
-    """One challenge, exchange and token per endpoint for two images; one Accept naming every manifest type."""
+    """One challenge, exchange and token per endpoint for two images; one Accept naming every manifest type. Every
+    region HEADs each tag; the home region also reads what each image is, once (its manifest, its referrers, cosign's
+    tags); the image has no other part, so that is all, whichever region answers first."""
     emu.replicated("demopremium", "eastus", "japaneast")
-    emu.push("demopremium", "hello", "v1")
-    emu.push("demopremium", "hello", "v2")
+    digests = [emu.push("demopremium", "hello", tag)["digest"] for tag in ("v1", "v2")]
     emu.clear_log()
     az("acr replication status {} --image hello:v1 hello:v2".format(REG))
     log = emu.dataplane_requests()
-    for host in ("westus", "eastus", "japaneast"):
+    sign_in = [("GET", "/v2/"), ("POST", "/oauth2/exchange"), ("POST", "/oauth2/token")]
+    other = sign_in + [("HEAD", "/v2/hello/manifests/v1"), ("HEAD", "/v2/hello/manifests/v2")]
+    home = other + [("GET", "/v2/hello/manifests/" + d) for d in digests] + [
+        ("GET", "/v2/hello/referrers/" + d) for d in digests] + [
+        ("HEAD", "/v2/hello/manifests/{}.{}".format(d.replace(":", "-"), suffix))
+        for d in digests for suffix in ("sig", "att", "sbom")]
+    for host, expected in (("westus", home), ("eastus", other), ("japaneast", other)):
         calls = sorted((e["method"], e["path"]) for e in log if ".{}.".format(host) in e["host"])
-        assert calls == [("GET", "/v2/"), ("HEAD", "/v2/hello/manifests/v1"), ("HEAD", "/v2/hello/manifests/v2"),
-                         ("POST", "/oauth2/exchange"), ("POST", "/oauth2/token")], [
-            (e["method"], e["path"], e["status"], e["start"], e["seconds"]) for e in log]
+        assert calls == sorted(expected), (host, calls)
     accepts = {e["accept"] for e in log if e["method"] == "HEAD"}
     assert len(accepts) == 1
     accept = accepts.pop()
@@ -97,8 +102,14 @@ def test_one_token_request_per_endpoint_covers_every_repository(az, emu):
     emu.clear_log()
     az("acr replication status {} --image {}".format(REG, " ".join(n + ":v1" for n in names)))
     assert per_host(emu, "/oauth2/token") == {"westus": 1, "eastus": 1}
+    # each region HEADs each tag; the home region reads each image's manifest, referrers and cosign tags (5 more)
     requests_made = len(emu.dataplane_requests())
-    assert requests_made / (2.0 * len(names)) <= 1.5  # GET /v2/, exchange, token, then one HEAD per image
+    assert requests_made == 2 * 3 + len(names) * (1 + 5 + 1), requests_made
+    emu.clear_log()
+    az("acr replication status {} --image {} --referrers none".format(REG, " ".join(n + ":v1" for n in names)))
+    requests_made = len(emu.dataplane_requests())
+    # GET /v2/, exchange, token, then a HEAD per image, and at home a GET of what each is
+    assert requests_made == 2 * 3 + len(names) * (1 + 1 + 1), requests_made
 
 
 def test_a_token_service_that_reads_one_scope_is_asked_one_scope_at_a_time(az, emu):
