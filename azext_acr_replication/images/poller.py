@@ -417,13 +417,13 @@ class RegionPoller:  # pylint: disable=too-many-arguments,too-many-positional-ar
     def run(self):
         """Return the board; wait (poll) if asked. Never raises for what a region or ARM answered."""
         self.started = self.now()
+        # measured at the same instant as started: a wait ends at the command's deadline, not threads' start later
+        ends = self.started + (self.deadline.remaining() if self.wait else self.answer_bound)
         for target in self.board.current():
             if self.follow_arm or target.blocked is None:
                 self._start(target)
         if self.follow_arm:
             threading.Thread(target=self._relist_every_while, daemon=True, name='status-relist').start()
-        bound = self.deadline.remaining() if self.wait else self.answer_bound
-        ends = self.started + bound
         try:
             while True:
                 if self.on_progress:

@@ -81,8 +81,8 @@ def test_the_referrers_api_lists_what_each_region_holds_filtered_and_paged(arm):
     west, east = Registry(arm, WEST), Registry(arm, EAST)
     listed = west.get("/v2/app/referrers/" + pushed["digest"])
     assert listed.status_code == 200 and listed.headers["Content-Type"] == INDEX
-    assert [(m["digest"], m["artifactType"]) for m in listed.json()["manifests"]] == [(signature, SIGNATURE),
-                                                                                        (sbom, SBOM)]
+    listed_types = [(m["digest"], m["artifactType"]) for m in listed.json()["manifests"]]
+    assert listed_types == [(signature, SIGNATURE), (sbom, SBOM)]
     assert "OCI-Filters-Applied" not in listed.headers
     assert [m["digest"] for m in east.get("/v2/app/referrers/" + pushed["digest"]).json()["manifests"]] == [signature]
     filtered = west.get("/v2/app/referrers/{}?artifactType={}".format(pushed["digest"], urllib.parse.quote(SBOM)))

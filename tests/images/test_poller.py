@@ -80,6 +80,20 @@ def test_wait_times_out(clock):
     assert run.timed_out and not run.probe.complete(board) and 1 <= run.elapsed() < 1.5
 
 
+def test_a_wait_ends_at_the_commands_deadline_however_long_its_regions_take_to_start(clock, monkeypatch):
+    """--timeout counts from the command's start: time spent starting the regions' threads does not shorten it."""
+    from azext_acr_replication.images.poller import RegionPoller
+    start = RegionPoller._start
+
+    def slow_start(self, target, fresh=False):
+        clock.pause(threading.Event(), 0.4)  # a loaded machine
+        start(self, target, fresh)
+    monkeypatch.setattr(RegionPoller, "_start", slow_start)
+    run, _ = poll(clock, targets("westus", "eastus"), ["hello:v1"],
+                  lambda t, i: DIGEST if t.location == "westus" else None, seconds=1, wait=True)
+    assert run.timed_out and run.deadline.elapsed() >= 1
+
+
 def test_a_hanging_region_is_reported_unreachable_without_holding_the_others(clock):
     def check(target, _):
         if target.location == "japaneast":
