@@ -208,7 +208,7 @@ def report(registry_name, board, probe, waited=None, timed_out=False):
         images.append({'image': str(image), 'digests': probe.digests(board, image),
                        'inEveryRegion': all(r['state'] == PRESENT for r in regions), 'artifact': summary,
                        'regions': regions})
-    return answer(registry_name, probe.complete(board), 'images', images, waited, timed_out)
+    return answer(registry_name, probe.complete(board), 'images', images, waited=waited, timed_out=timed_out)
 
 
 def problem_line(result):

@@ -16,7 +16,7 @@ def some(names, shown=SHOWN):
     return listed + (f' and {len(names) - shown} more' if len(names) > shown else '')
 
 
-def answer(registry_name, complete, key, entries, waited=None, timed_out=False):
+def answer(registry_name, complete, key, entries, *, waited=None, timed_out=False):
     """{registry, complete, <key>: entries} and, after a wait (waited: seconds), waitedSeconds and timedOut."""
     result = {'registry': registry_name, 'complete': complete, key: entries}
     return waited_for(result, waited, timed_out) if waited is not None else result

@@ -106,8 +106,8 @@ def report(registry_name, board, probe, waited=None, timed_out=False):
                                          for digest, where in held.missing.items()]
             entry['inEveryRegion'] = entry['inEveryRegion'] and not held.missing and not held.changed
         repositories.append(entry)
-    return answer(registry_name, all(r['inEveryRegion'] for r in repositories), 'repositories', repositories, waited,
-                  timed_out)
+    return answer(registry_name, all(r['inEveryRegion'] for r in repositories), 'repositories', repositories,
+                  waited=waited, timed_out=timed_out)
 
 
 def problem_line(result):
