@@ -508,6 +508,26 @@ class EndpointClient:  # pylint: disable=too-many-instance-attributes,too-few-pu
             content = signed_payload(content)
         return 'sha256:' + hashlib.sha256(content).hexdigest()
 
+    # --- a probe's sign-in (routing/probe.py): each step on its own, so that it can be timed -------------------------
+    def challenge(self):
+        """Read the registry's challenge (GET /v2/) once, if not read yet. Raises DataPlaneError."""
+        with self._lock:
+            if self._realm is None and not self._anonymous:
+                self._discover()
+
+    def exchange(self):
+        """A token exchange now (the AAD token for a refresh token), whatever is kept; nothing on an anonymous-pull
+        registry. Raises DataPlaneError."""
+        self.challenge()
+        with self._lock:
+            if not self._anonymous:
+                self._exchange()
+
+    def authorization(self, scope):
+        """The headers a request of the caller's own needs for scope: {'Authorization': 'Bearer ...'} from the kept
+        tokens (asked for when needed), {} on an anonymous-pull registry. Raises DataPlaneError. Never log them."""
+        return self._authorization(scope)
+
 
 def _unbase64url(text):
     return base64.urlsafe_b64decode(text + '=' * (-len(text) % 4))
