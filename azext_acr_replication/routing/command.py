@@ -3,7 +3,7 @@
 # --------------------------------------------------------------------------------------------
 """The az side of `probe`, `drain` and `undrain`: the registry read with its regional endpoints, ARM's replicas
 behind drain.py's small interface, the az login identity (who drains, and whose token signs in), one endpoint
-client and one sampler per regional endpoint, and the verdicts (the result printed first, then exit 1)."""
+client per regional endpoint, and the verdicts (the result printed first, then exit 1)."""
 import datetime
 
 from knack.log import get_logger
@@ -122,31 +122,13 @@ def signed_in_name(cli_ctx):
         return None
 
 
-def probe_pipeline(host, timeout, user_agent, verify):
-    """azure-core's pipeline for one endpoint's sign-in, without retries (a probe reports what the endpoint does,
-    it does not ride it out) and with the replica's bound as its timeouts."""
-    from azure.core import PipelineClient
-    from azure.core.pipeline.policies import HeadersPolicy, HttpLoggingPolicy, RetryPolicy, UserAgentPolicy
-    from azure.core.pipeline.transport import RequestsTransport
-
-    class NoRetries(RetryPolicy):
-        def configure_retries(self, options):
-            settings = super().configure_retries(options)
-            settings.update(total=0, connect=0, read=0, status=0)
-            return settings
-
-    transport = RequestsTransport(connection_timeout=timeout, read_timeout=timeout, connection_verify=verify)
-    return PipelineClient(base_url=f'https://{host}', transport=transport, policies=[
-        HeadersPolicy(), UserAgentPolicy(base_user_agent=user_agent), NoRetries(), HttpLoggingPolicy()])
-
-
 def makers(cli_ctx, registry, timeout):
-    """(client_for(host), sampler_for(host)): a fresh EndpointClient and a Sampler per endpoint, TLS verified as
-    azure-cli verifies it for ARM, all signing in as the az login identity."""
+    """client_for(host): a fresh EndpointClient per endpoint (the extension's one data-plane client) on a pipeline
+    without retries and with the replica's bound as its timeouts, TLS verified as azure-cli verifies it for ARM, all
+    signing in as the az login identity."""
     from azure.cli.core._debug import change_ssl_cert_verification_track2
     from azure.cli.core.util import get_az_user_agent
-    from azext_acr_replication.images.endpoint import EndpointClient
-    from azext_acr_replication.routing.sample import Sampler
+    from azext_acr_replication.images.endpoint import EndpointClient, build_pipeline
     verify = change_ssl_cert_verification_track2().get('connection_verify', True)
     user_agent = get_az_user_agent()
     token = aad_token(cli_ctx)
@@ -154,18 +136,16 @@ def makers(cli_ctx, registry, timeout):
     role_mode = (registry.get('properties') or {}).get('roleAssignmentMode')
 
     def client_for(host):
-        return EndpointClient(host, token, probe_pipeline(host, timeout, user_agent, verify), identity=identity,
-                              registry=registry.get('name'), role_mode=role_mode)
-
-    def sampler_for(host):
-        return Sampler(host, verify=verify, user_agent=user_agent)
-    return client_for, sampler_for
+        pipeline = build_pipeline(host, user_agent, verify, retries=False, timeout=timeout)
+        return EndpointClient(host, token, pipeline, identity=identity, registry=registry.get('name'),
+                              role_mode=role_mode)
+    return client_for
 
 
 def prober(ctx, options):
     """probe(targets) -> {name: Health}, for drain's and undrain's checks."""
-    client_for, sampler_for = makers(ctx.cmd.cli_ctx, ctx.registry, options.timeout)
-    return lambda targets: probe_all(targets, options, client_for, sampler_for)[0]
+    client_for = makers(ctx.cmd.cli_ctx, ctx.registry, options.timeout)
+    return lambda targets: probe_all(targets, options, client_for)[0]
 
 
 # --- probe ----------------------------------------------------------------------------------------------------
@@ -208,8 +188,7 @@ def run_probe(ctx, options, drain_states=None, **drain_settings):
     ctx.read_registry()
     ctx.require_endpoints("run 'az acr replication status' for ARM's view alone")
     targets = ctx.list()
-    client_for, sampler_for = makers(ctx.cmd.cli_ctx, ctx.registry, options.timeout)
-    healths, results = probe_all(targets, options, client_for, sampler_for)
+    healths, results = probe_all(targets, options, makers(ctx.cmd.cli_ctx, ctx.registry, options.timeout))
     result = report(ctx.ref.name, targets, (healths, results), options, utcnow())
     for entry in result['replicas']:
         entry['action'] = None

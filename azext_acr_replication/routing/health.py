@@ -16,12 +16,11 @@ ORDER = {DOWN: 0, DEGRADED: 1, NOT_PROBED: 2, HEALTHY: 3}  # worst first
 
 
 class Sample:  # pylint: disable=too-few-public-methods,too-many-instance-attributes
-    """One sample: a fresh connection (TCP, the proxy's tunnel, TLS), GET /v2/, and with an image a HEAD of its
-    manifest. Times in milliseconds (None for a step not reached); error: why it failed, or None."""
+    """One sample: GET /v2/ on a fresh connection (connect, the proxy's tunnel and TLS included), and with an image
+    a HEAD of its manifest. Times in milliseconds (None for a step not reached); error: why it failed, or None."""
 
-    def __init__(self, *, connect_ms=None, v2_ms=None, v2_status=None, head_ms=None, head_status=None, error=None,
-                 ran=True, note=None):
-        self.connect_ms = connect_ms
+    def __init__(self, *, v2_ms=None, v2_status=None, head_ms=None, head_status=None, error=None, ran=True,
+                 note=None):
         self.v2_ms = v2_ms
         self.v2_status = v2_status
         self.head_ms = head_ms
@@ -37,11 +36,11 @@ class Sample:  # pylint: disable=too-few-public-methods,too-many-instance-attrib
     @property
     def ms(self):
         """The sample's time: its steps together."""
-        steps = [t for t in (self.connect_ms, self.v2_ms, self.head_ms) if t is not None]
+        steps = [t for t in (self.v2_ms, self.head_ms) if t is not None]
         return round(sum(steps), 1) if steps else None
 
     def to_dict(self):
-        return {'ok': self.ok, 'ran': self.ran, 'ms': self.ms, 'connectMs': self.connect_ms, 'v2Ms': self.v2_ms,
+        return {'ok': self.ok, 'ran': self.ran, 'ms': self.ms, 'v2Ms': self.v2_ms,
                 'v2Status': self.v2_status, 'headMs': self.head_ms, 'headStatus': self.head_status,
                 'error': self.error, 'note': self.note}
 

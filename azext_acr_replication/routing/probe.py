@@ -5,8 +5,9 @@
 hangs is reported (down, no answer) when its bound ends while the others are reported as they answered. ARM's
 view of each replica (provisioningState, status, routing, drain record) comes with it.
 
-Plain Python over two makers: client_for(host) -> an EndpointClient (challenge(), exchange(), authorization(scope))
-and sampler_for(host) -> a sample.Sampler; unit-testable with fakes.
+Plain Python over one maker: client_for(host) -> the extension's data-plane client for that endpoint (an
+images/endpoint.py EndpointClient: challenge(), exchange(), authorization(scope), send_once(...)); unit-testable with
+fakes.
 """
 import queue
 import threading
@@ -127,18 +128,21 @@ def _sign_in(client, options, clock):
             authorization = client.authorization(repository_scope(options.image.repository, 'pull'))
         return authorization, None, exchange_ms
     except DataPlaneError as error:
+        if error.kind == 'unreachable':  # the transport's words, shortened as a sample's
+            from azext_acr_replication.routing.sample import failure
+            return None, failure('sign-in', error), None
         return None, ' '.join(str(error).split())[:SIGN_IN_TEXT], None
 
 
-def probe_one(result, options, makers, deadline_at, clock=time.monotonic):
+def probe_one(result, options, client_for, deadline_at, clock=time.monotonic):
     """Probe one replica until deadline_at (a clock value): the sign-in (challenge and token exchange, once), then
     options.samples samples."""
-    host = result.target.endpoint
-    client_for, sampler_for = makers
-    authorization, error, exchange_ms = _sign_in(client_for(host), options, clock)
+    from azext_acr_replication.routing.sample import Sampler
+    client = client_for(result.target.endpoint)
+    authorization, error, exchange_ms = _sign_in(client, options, clock)
     with result.lock:
         result.sign_in_error, result.exchange_ms = error, exchange_ms
-    sampler = sampler_for(host)
+    sampler = Sampler(client, clock)
     path = None
     if options.image is not None:
         path = f'/v2/{options.image.repository}/manifests/{options.image.reference}'
@@ -151,7 +155,7 @@ def probe_one(result, options, makers, deadline_at, clock=time.monotonic):
         result.finished = True
 
 
-def probe_all(targets, options, client_for, sampler_for, clock=time.monotonic):
+def probe_all(targets, options, client_for, clock=time.monotonic):
     """{replica name: health.Health} for every target with a regional endpoint, and {name: Result}; returns within
     options.timeout (+ GRACE) whatever the replicas do."""
     results = {t.name: Result(t, options.samples) for t in targets if t.endpoint}
@@ -160,7 +164,7 @@ def probe_all(targets, options, client_for, sampler_for, clock=time.monotonic):
 
     def work(result):
         try:
-            probe_one(result, options, (client_for, sampler_for), deadline_at, clock)
+            probe_one(result, options, client_for, deadline_at, clock)
         except Exception as error:  # pylint: disable=broad-except
             with result.lock:
                 result.sign_in_error = result.sign_in_error or f'probe failed: {type(error).__name__}: {error}'
