@@ -251,7 +251,7 @@ long-summary: |
     Refuses (exit 1, one line) when fewer than --min-routed other replicas would stay routed, provisioned, Ready and healthy by a probe (--skip-probe: by ARM alone). After the write it reads every replica again: if another drain ran at the same time and the guardrail no longer holds, the later one gives way (routing on again, exit 1). Idempotent: a drained replica is left as it is.
 examples:
   - name: Drain a replica that answers slowly, with the incident as the reason.
-    text: az acr replication drain -r myregistry -n eastus2 --reason "INC-123: 503s from eastus2"
+    text: az acr replication drain -r myregistry -n eastus2 --reason "INC-123 503s from eastus2"
   - name: Drain while keeping at least two other replicas routed, trusting ARM alone (no regional endpoints).
     text: az acr replication drain -r myregistry -n eastus2 --reason INC-123 --min-routed 2 --skip-probe
 """
