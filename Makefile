@@ -27,7 +27,7 @@ COMPAT_SUITES_2.86.0 ?= tests/test_cli_parity.py tests/test_dropin_e2e.py \
 	"tests/test_journeys.py::test_journey_runs_as_with_the_builtin[routing_flag_from_help]"
 compat_venv = $(or $(COMPAT_VENV_$(1)),.venv-compat-$(1))
 
-.PHONY: venv wheel release test unit compat compat-venvs demo bench bench-status bench-fleet bench-content bench-polling lint clean
+.PHONY: venv wheel release test unit compat compat-venvs demo bench bench-status bench-fleet bench-content bench-polling bench-probe lint clean
 
 venv: $(VENV)/.installed
 
@@ -94,6 +94,10 @@ bench-content: wheel
 # issue 20: waits of 3 s to 300 s, 10 regions, a fleet of 30 writes, ours and the built-in at once (~20 min)
 bench-polling: wheel
 	$(AZ_SAFE_ENV) $(PY) -m bench.polling
+
+# issue 26: probe over 10 regions with one hanging vs 1 region hanging, and healthy 10 vs 1 (bench/probe_results.json)
+bench-probe: wheel
+	$(AZ_SAFE_ENV) $(PY) -m bench.probe
 
 lint: venv
 	$(PY) -m flake8 --max-line-length 120 azext_acr_replication emulator tests bench tools
