@@ -25,7 +25,7 @@ COMPAT_SUITES_2.86.0 ?= tests/commands/test_arguments.py tests/commands/test_dro
 	"tests/test_journeys.py::test_journey_runs_as_with_the_builtin[routing_flag_from_help]"
 compat_venv = $(or $(COMPAT_VENV_$(1)),.venv-compat-$(1))
 
-.PHONY: venv wheel release test unit compat compat-venvs demo bench bench-status bench-fleet bench-content bench-polling bench-artifact lint clean
+.PHONY: venv wheel release test unit compat compat-venvs demo bench bench-status bench-fleet bench-content bench-polling bench-artifact bench-probe lint clean
 
 venv: $(VENV)/.installed
 
@@ -97,6 +97,10 @@ bench-polling: wheel
 # status --image over a whole artifact (index, platforms, referrers) against 0.3.0's single-manifest check
 bench-artifact: wheel
 	$(AZ_SAFE_ENV) $(PY) -m bench.artifact
+
+# probe over 10 regions with one hanging vs 1 region hanging, and healthy 10 vs 1 (bench/probe_results.json)
+bench-probe: wheel
+	$(AZ_SAFE_ENV) $(PY) -m bench.probe
 
 lint: venv
 	$(PY) -m flake8 --max-line-length 120 azext_acr_replication emulator tests bench tools

@@ -148,6 +148,62 @@ def status_table(result):
         ('PROVISIONING STATE', _value(row, 'provisioningState')),
         ('STATUS', _value(row, 'status')),
         ('FOR', _age(row.get('statusAgeSeconds'))),
-        ('GLOBAL ROUTING', _on_off(row.get('globalEndpointRouting'))),
+        ('GLOBAL ROUTING', _routing_cell(row)),
         ('REGIONAL ENDPOINT', row.get('regionalEndpoint') or 'none'),
     ]) for row in _rows(result)]
+
+
+# --- routing/: drains, probe ------------------------------------------------------------------------------------
+def _short(text, limit=40):
+    text = str(text or '')
+    return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
+def _routing_cell(row):
+    """'on', 'off', or 'off (drained 2h 5m: INC-123)' for a drained replica ('on (drain record left)' when its
+    routing was turned on by other means)."""
+    drain = row.get('drain')
+    routing = _on_off(row.get('globalEndpointRouting'))
+    if not drain:
+        return routing
+    if row.get('globalEndpointRouting'):
+        return 'on (drain record left)'
+    age = _age(drain.get('ageSeconds'))
+    return f"off (drained{' ' + age if age.strip() else ''}: {_short(drain.get('reason'), 30)})"
+
+
+def probe_table(result):
+    """`probe`: a row per replica; an ACTION column when --drain-unhealthy acted."""
+    replicas = result.get('replicas', []) if isinstance(result, dict) else []
+    acted = any(r.get('action') for r in replicas)
+    rows = []
+    for replica in replicas:
+        row = OrderedDict([
+            ('NAME', replica['name'] + (' (home)' if replica.get('home') else '')),
+            ('LOCATION', replica['location']),
+            ('STATUS', replica.get('status') or replica.get('provisioningState') or ' '),
+            ('GLOBAL ROUTING', _routing_cell(replica)),
+            ('HEALTH', replica['health']),
+            ('P50', ' ' if replica.get('p50Ms') is None else f"{replica['p50Ms']:g} ms"),
+            ('MAX', ' ' if replica.get('maxMs') is None else f"{replica['maxMs']:g} ms"),
+            ('REASON', _short('; '.join(replica.get('reasons') or []), 70) or ' '),
+        ])
+        if acted:
+            action = replica.get('action') or {}
+            row['ACTION'] = action.get('result') or ' '
+        rows.append(row)
+    return rows
+
+
+def drain_table(result):
+    """`drain` and `undrain`: one row."""
+    drain = result.get('drain') or {}
+    return [OrderedDict([
+        ('NAME', result.get('name')),
+        ('LOCATION', result.get('location')),
+        ('RESULT', result.get('result') + (' (--force)' if result.get('forced') else '')),
+        ('GLOBAL ROUTING', _on_off(result.get('globalEndpointRouting'))),
+        ('REASON', _short(drain.get('reason'), 50) or ' '),
+        ('SINCE', drain.get('at') or ' '),
+        ('BY', drain.get('by') or ' '),
+    ])]

@@ -62,12 +62,18 @@ examples:
 helps['acr replication update'] = """
 type: command
 short-summary: Update the tags or the global endpoint routing of a replica.
-long-summary: Location and zone redundancy are fixed when a replica is created; asking to change them explains how.
+long-summary: >
+    Location and zone redundancy are fixed when a replica is created; asking to change them explains how. On a
+    drained replica (see 'az acr replication drain'), --global-endpoint-routing true is a person bringing it back
+    by hand: routing goes on and the drain record is removed, with a warning ('undrain' checks health first);
+    --tags keeps the drain record.
 examples:
   - name: Update the tags of a replica.
     text: az acr replication update -n MyReplica -r myregistry --tags key1=value1 key2=value2
   - name: Stop routing global endpoint traffic to a replica (its data keeps syncing).
     text: az acr replication update -n eastus -r myregistry --global-endpoint-routing false
+  - name: Bring a drained replica back by hand (routing on, its drain record removed; undrain checks health first).
+    text: az acr replication update -n eastus -r myregistry --global-endpoint-routing true
 """
 
 helps['acr replication delete'] = """
@@ -112,6 +118,8 @@ short-summary: Make a registry's replicas (or a fleet's, with --file) match a li
 long-summary: |
     Plans first: create the missing regions, recreate Failed replicas (delete, then create with their settings), update drifted routing or tags, and only with --prune delete the replicas in regions not listed. With --prune the result is the listed regions plus the home region, which is never touched. Prints the plan (table or JSON) and applies it in parallel unless --dry-run; with nothing to do it makes no write calls and exits 0. --prune and recreating a Failed replica delete without asking: review the plan with --dry-run first.
 
+    A drained replica (az acr replication drain) keeps its global endpoint routing off even where the desired state says on, and the plan says so ('kept drained: INC-123, since 2026-12-02T10:00:00Z'); --undrain lets the desired state turn it back on and removes the drain record, without the health check of 'az acr replication undrain'.
+
     With --file, a desired-state file (YAML or JSON) lists many registries, across resource groups and subscriptions. The whole file is checked before any ARM call (every problem with its line, exit code 2), every registry is planned, one plan is printed, and every write is applied in parallel. A registry that fails is reported and the others go ahead (exit code 1). A short file:
 
         registries:
@@ -143,7 +151,9 @@ short-summary: Show how each replica is doing, and whether an image, a repositor
 long-summary: >
     Without --image, --repository or --all-repositories: one row per replica (home included) with its
     provisioning state, its status (Syncing, Ready) and since when, global endpoint routing and its
-    regional endpoint (ARM only). With --wait, waits until every replica is Ready (data synced).
+    regional endpoint (ARM only); a drained replica shows its drain record (drain: reason, at, by, ageSeconds;
+    in the table's GLOBAL ROUTING column 'off (drained 2h 5m: INC-123)'). With --wait, waits until every replica
+    is Ready (data synced).
 
 
     --image REPO:TAG|REPO@DIGEST ...: asks every replica, through its regional endpoint
@@ -230,4 +240,55 @@ examples:
     text: az acr replication status -r myregistry --all-repositories -o table
   - name: How far has a new replica got? Follow it, with a rate and the time left, for at most a day.
     text: az acr replication status -r myregistry --all-repositories --wait --timeout 86400 --verbose -o table
+"""
+
+helps['acr replication probe'] = """
+type: command
+short-summary: Probe every replica through its regional endpoint and say which are healthy, degraded or down.
+long-summary: |
+    Every replica (the home one included) at once, each on its own thread with its own bound (--timeout), so one that hangs is reported down on time while the others are reported as they answered. Per replica: a sign-in (the registry's challenge and the token exchange, once), then --samples samples, each on a new connection: connect and TLS, GET /v2/ (a 401 with the registry's challenge is a healthy answer) and, with --image, a HEAD of that manifest. Plus ARM's view: provisioningState, status, global endpoint routing and the drain record.
+
+    healthy: every sample answered in time and the sign-in worked. degraded: the median sample took longer than --slow-ms, or some samples failed (5xx, 429, resets, timeouts), or the sign-in failed. down: no sample answered (refused, reset, every one failed), or no answer within --timeout. Each with its reasons and the per-sample times (p50, max).
+
+    Exit code 0 when every routed replica is healthy, 1 otherwise (the result is printed first). Drained replicas are shown but do not count. Needs regional endpoints on the registry.
+
+    --drain-unhealthy (for a scheduled job) then drains every routed replica found down (and degraded with --drain-degraded), worst first, within the guardrails of 'az acr replication drain', recording why; it never undrains. The exit code still says what the probe found (1 when it drained something), so a person looks.
+examples:
+  - name: Probe every replica, in a table.
+    text: az acr replication probe -r myregistry -o table
+  - name: Probe with a HEAD of an image, 5 samples each, slow beyond 1 s.
+    text: az acr replication probe -r myregistry --image app:1.4.2 --samples 5 --slow-ms 1000 -o table
+  - name: In a scheduled job, drain what is down (never the last routed replica), recording the job's run.
+    text: az acr replication probe -r myregistry --drain-unhealthy --reason "scheduled probe $RUN_ID" -o table
+  - name: Say what a scheduled job would drain, degraded replicas included, changing nothing.
+    text: az acr replication probe -r myregistry --drain-unhealthy --drain-degraded --dry-run -o table
+"""
+
+helps['acr replication drain'] = """
+type: command
+short-summary: Take a replica out of global endpoint routing, with guardrails, and record why.
+long-summary: |
+    Turns the replica's global endpoint routing off (pulls through <registry>.azurecr.io stop going to it; its data keeps syncing) and records the drain on it as tags: acr-replication.drain-reason, acr-replication.drain-at (ISO 8601 UTC) and acr-replication.drain-by (the az login identity). Every other command respects the record: sync and create keep the replica's routing off, status shows it drained and for how long.
+
+    Refuses (exit 1, one line) when fewer than --min-routed other replicas would stay routed, provisioned, Ready and healthy by a probe (--skip-probe: by ARM alone). After the write it reads every replica again: if another drain ran at the same time and the guardrail no longer holds, the later one gives way (routing on again, exit 1). Idempotent: a drained replica is left as it is.
+examples:
+  - name: Drain a replica that answers slowly, with the incident as the reason.
+    text: az acr replication drain -r myregistry -n eastus2 --reason "INC-123 503s from eastus2"
+  - name: Drain while keeping at least two other replicas routed, trusting ARM alone (no regional endpoints).
+    text: az acr replication drain -r myregistry -n eastus2 --reason INC-123 --min-routed 2 --skip-probe
+"""
+
+helps['acr replication undrain'] = """
+type: command
+short-summary: Put a drained replica back into global endpoint routing once it is Ready and probes healthy.
+long-summary: >
+    Refuses (exit 1, one line) a replica that is not Succeeded and Ready or that does not probe healthy; --force
+    skips both checks (said in the output). Turns its global endpoint routing on and removes the drain record.
+    Idempotent: a replica that is not drained is left as it is. 'update --global-endpoint-routing true' also
+    brings a drained replica back (and removes its record), without the checks.
+examples:
+  - name: Bring a replica back once it probes healthy.
+    text: az acr replication undrain -r myregistry -n eastus2
+  - name: Bring it back now, without the checks.
+    text: az acr replication undrain -r myregistry -n eastus2 --force
 """

@@ -14,8 +14,8 @@ import argparse
 from azure.cli.core.commands.parameters import (get_enum_type, get_three_state_flag, resource_group_name_type,
                                                 tags_type)
 
-from azext_acr_replication._validators import (validate_artifact, validate_images, validate_locations,
-                                               validate_registry_name, validate_sync_source,
+from azext_acr_replication._validators import (validate_artifact, validate_drain, validate_images, validate_locations,
+                                               validate_probe, validate_registry_name, validate_sync_source,
                                                validate_replication_name, validate_repositories,
                                                validate_status_wait, validate_tags,
                                                validate_timeout, validate_wait_condition)
@@ -197,3 +197,58 @@ def load_arguments(self, _):
         c.argument('timeout', type=int, validator=validate_status_wait,
                    help='With --wait (required): seconds the whole command may take before giving up with exit '
                         'code 1 (the result so far is printed). Default: 3600.')
+
+    with self.argument_context('acr replication sync') as c:
+        c.argument('undrain', action='store_true',
+                   help='Let the desired state turn global endpoint routing back on for drained replicas (and remove '
+                        'their drain record), without the health check of `az acr replication undrain`. Without it, '
+                        "a drained replica's routing stays off and the plan says 'kept drained'.")
+    _routing_commands_arguments(self)
+
+
+MIN_ROUTED_HELP = ('Refuse a drain that would leave fewer than this many other replicas routed, provisioned, Ready '
+                   'and healthy. Default: 1.')
+
+
+def _routing_commands_arguments(self):
+    """probe, drain and undrain (routing/)."""
+    with self.argument_context('acr replication probe') as c:
+        c.argument('image', options_list=['--image'], validator=validate_probe,
+                   help='An image (REPO:TAG or REPO@sha256:DIGEST) whose manifest each sample HEADs in every replica, '
+                        'after the /v2/ check. An image not in a region is reported, not counted as a failure.')
+        c.argument('samples', type=int,
+                   help='Samples per replica, each on a new connection: connect and TLS, GET /v2/, and with --image a '
+                        'HEAD of its manifest. Default: 3.')
+        c.argument('timeout', type=float,
+                   help='Seconds one replica may take for its whole probe (sign-in and every sample); one that has not '
+                        'answered by then is reported down, on time, while the others are reported as they '
+                        'answered. Default: 10.')
+        c.argument('slow_ms', options_list=['--slow-ms'], type=int,
+                   help='A replica whose median sample takes longer than this many milliseconds is degraded. '
+                        'Default: 2000.')
+        c.argument('drain_unhealthy', options_list=['--drain-unhealthy'], action='store_true',
+                   help='Drain every routed replica found down (and degraded, with --drain-degraded), within the '
+                        "guardrails of 'az acr replication drain', recording why. Never undrains. For a scheduled job.")
+        c.argument('drain_degraded', options_list=['--drain-degraded'], action='store_true',
+                   help='With --drain-unhealthy: drain degraded replicas too, not only those down.')
+        c.argument('dry_run', action='store_true',
+                   help='With --drain-unhealthy: say what would be drained, change nothing.')
+        c.argument('min_routed', type=int, help='With --drain-unhealthy: ' + MIN_ROUTED_HELP)
+        c.argument('reason', help='With --drain-unhealthy: the reason recorded on what it drains (the probe adds what '
+                                  'it found), e.g. a ticket. At most 200 characters.')
+
+    with self.argument_context('acr replication drain') as c:
+        c.argument('replication_name', options_list=['--name', '-n'], help='The name of the replica to drain.')
+        c.argument('reason', validator=validate_drain,
+                   help='Why, recorded on the replica (tag acr-replication.drain-reason) with when and by whom, e.g. '
+                        "'INC-123'. At most 200 characters.")
+        c.argument('min_routed', type=int, help=MIN_ROUTED_HELP)
+        c.argument('skip_probe', action='store_true',
+                   help='Count the other replicas by what ARM says (routed, Succeeded, Ready) without probing them; '
+                        'needs no regional endpoints.')
+
+    with self.argument_context('acr replication undrain') as c:
+        c.argument('replication_name', options_list=['--name', '-n'], help='The name of the replica to bring back.')
+        c.argument('force', action='store_true',
+                   help='Turn routing on without checking that the replica is Ready and probes healthy (said in the '
+                        'output).')

@@ -245,3 +245,52 @@ def validate_sync_source(cmd, namespace):
                  for problem in error.problems]
         raise ArgumentError(f"--file '{path}' has {len(lines)} problem{'s' if len(lines) > 1 else ''}; nothing was "
                             "changed:\n" + '\n'.join(lines)) from None
+
+
+# --- probe / drain / undrain -------------------------------------------------------------------------------------
+def validate_probe_image(cmd, namespace):
+    """--image REPO:TAG (or REPO@DIGEST): one ImageRef, a usage error before any call."""
+    from azext_acr_replication.images.refs import parse_image
+    value = getattr(namespace, 'image', None)
+    if value is None:
+        return
+    images = _parsed(cmd, namespace, [value], parse_image, '--image')
+    if len(images) != 1:
+        raise ArgumentError("--image takes one image to HEAD in every replica, e.g. 'app:1.0'.")
+    namespace.image = images[0]
+
+
+def validate_probe(cmd, namespace):
+    """probe's numbers, and the drain options only with --drain-unhealthy."""
+    validate_probe_image(cmd, namespace)
+    if namespace.samples is not None and not 1 <= namespace.samples <= 20:
+        raise ArgumentError(f'--samples must be between 1 and 20; got {namespace.samples}.')
+    if namespace.timeout is not None and namespace.timeout <= 0:
+        raise ArgumentError(f'--timeout must be a positive number of seconds; got {namespace.timeout:g}.')
+    if namespace.slow_ms is not None and namespace.slow_ms <= 0:
+        raise ArgumentError(f'--slow-ms must be a positive number of milliseconds; got {namespace.slow_ms}.')
+    if not namespace.drain_unhealthy:
+        given = [flag for flag, dest, unset in (('--drain-degraded', 'drain_degraded', False),
+                                                ('--dry-run', 'dry_run', False), ('--reason', 'reason', None))
+                 if getattr(namespace, dest, unset) not in (unset, None)]
+        if typed_options(cmd, 'min_routed'):
+            given.append('--min-routed')
+        if given:
+            raise ArgumentError(f"{', '.join(given)} only apply with --drain-unhealthy.")
+    validate_drain(namespace)
+
+
+def validate_drain(namespace):
+    """--min-routed zero or more; --reason not empty, at most 256 characters (it is an Azure tag value)."""
+    min_routed = getattr(namespace, 'min_routed', None)
+    if min_routed is not None and min_routed < 0:
+        raise ArgumentError(f'--min-routed must be zero or more; got {min_routed}.')
+    reason = getattr(namespace, 'reason', None)
+    if reason is not None:
+        reason = ' '.join(str(reason).split())
+        if not reason:
+            raise ArgumentError("--reason needs a text, e.g. --reason 'INC-123: 503s in eastus'.")
+        if len(reason) > 200:
+            raise ArgumentError(f'--reason is recorded as an Azure tag value: at most 200 characters; got '
+                                f'{len(reason)}.')
+        namespace.reason = reason

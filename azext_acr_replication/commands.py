@@ -23,6 +23,7 @@ def table(name):
 
 
 replication_table, plan_table, status_table = table('replication_table'), table('plan_table'), table('status_table')
+probe_table, drain_table = table('probe_table'), table('drain_table')
 
 
 def confirm_delete(command_args):
@@ -76,3 +77,7 @@ def load_command_table(self, _):
         g.custom_command('wait', 'acr_replication_wait')
         g.custom_command('sync', 'acr_replication_sync', table_transformer=plan_table, supports_no_wait=True)
         g.custom_command('status', 'acr_replication_status', table_transformer=status_table)
+        # health-aware routing (routing/)
+        g.custom_command('probe', 'acr_replication_probe', table_transformer=probe_table)
+        g.custom_command('drain', 'acr_replication_drain', table_transformer=drain_table)
+        g.custom_command('undrain', 'acr_replication_undrain', table_transformer=drain_table)

@@ -39,10 +39,12 @@ def _progress(cmd):
     return cmd.cli_ctx.get_progress_controller()
 
 
-def _context(cmd, client, subscription=None):
+def _context(cmd, client, subscription=None, undrain=False, on_kept=None):
+    """undrain, on_kept: how the plan treats drained replicas (routing/respect.py plan_hook)."""
     from azext_acr_replication.replicas.reconcile import Context
+    from azext_acr_replication.routing.respect import plan_hook
     return Context(client, _lookup(cmd, client, subscription), _models(cmd), progress=_progress(cmd),
-                   known_regions=lambda: _known_regions(cmd))
+                   known_regions=lambda: _known_regions(cmd), plan_hook=plan_hook(undrain, on_kept))
 
 
 def _client_for(cmd, client, subscription, options):
@@ -147,9 +149,9 @@ def acr_replication_create(cmd, client, location, registry_name, resource_group_
     desired = DesiredRegistry(registry_name, location, resource_group_name, replication_name=replication_name,
                               routing=_routing(global_endpoint_routing, region_endpoint_enabled),
                               zone_redundancy=zone_redundancy, tags=tags)
-    result = reconcile(_context(cmd, client), desired, options)
+    result = reconcile(_context(cmd, client, on_kept=_warn_kept_drained), desired, options)
     for action in result.actions:
-        if action.kind == 'none':
+        if action.kind == 'none' and not action.reason.startswith('kept drained'):
             logger.warning("Replication '%s' already exists with these settings; nothing to do.", action.name)
     replicas = []
     for action in result.actions:
@@ -167,20 +169,26 @@ def acr_replication_create(cmd, client, location, registry_name, resource_group_
     return replicas[0] if len(replicas) == 1 and len(location) == 1 else replicas
 
 
+def _warn_kept_drained(action, drain):
+    logger.warning("Replication '%s' is drained (%s): its global endpoint routing is left off. 'az acr replication "
+                   "undrain' brings it back once it is healthy.", action.name, drain.since())
+
+
 def acr_replication_sync(cmd, client, registry_name=None, location=None, resource_group_name=None,
                          global_endpoint_routing=None, zone_redundancy=None, tags=None, prune=False, dry_run=False,
-                         no_wait=False, wait_ready=False, timeout=None, file=None, region_endpoint_enabled=None):
+                         no_wait=False, wait_ready=False, timeout=None, file=None, region_endpoint_enabled=None,
+                         undrain=False):
     from azext_acr_replication.replicas.desired import DesiredRegistry
     options = _run_options(client, 'sync', dry_run=dry_run, no_wait=no_wait, wait_ready=wait_ready, timeout=timeout)
     if file:  # the validator has read and checked it: a list of FleetEntry
         from azext_acr_replication.fleet.command import sync_file
         return sync_file(cmd, file, options, prune=prune, context_for=lambda sub: _context(
-            cmd, _client_for(cmd, client, sub, options), sub))
+            cmd, _client_for(cmd, client, sub, options), sub, undrain=undrain))
     from azext_acr_replication.replicas.reconcile import reconcile
     desired = DesiredRegistry(registry_name, location, resource_group_name,
                               routing=_routing(global_endpoint_routing, region_endpoint_enabled),
                               zone_redundancy=zone_redundancy, tags=tags, prune=prune)
-    result = reconcile(_context(cmd, client), desired, options)
+    result = reconcile(_context(cmd, client, undrain=undrain), desired, options)
     for action in result.actions:
         if dry_run:
             action.result = 'planned' if action.writes else 'unchanged'
@@ -225,9 +233,20 @@ def acr_replication_update_set(cmd, client, replication_name, registry_name, res
     deadline = _deadline(client)
     lookup = _lookup(cmd, client)
     ref = lookup.find(registry_name, resource_group_name)
+    if parameters is not None and (parameters.region_endpoint_enabled is True or parameters.tags is not None):
+        parameters = _respect_drain(lookup, client, ref, replication_name, parameters)
     return lookup.call(ref, lambda group: sdk_no_wait(
         no_wait, client.replications.begin_update, group, ref.name, replication_name, parameters,
         polling=AdaptivePolling(deadline=deadline), **RETRY_PATCH))
+
+
+def _respect_drain(lookup, client, ref, replication_name, parameters):
+    """Routing on for a drained replica removes its drain record (with a warning); tags keep it (routing/)."""
+    from azext_acr_replication.arm.lookup import none_if_not_found
+    from azext_acr_replication.routing.respect import adjust_update
+    current = none_if_not_found(
+        lambda: lookup.call(ref, lambda group: client.replications.get(group, ref.name, replication_name)))
+    return adjust_update(replication_name, parameters, current, logger.warning)
 
 
 # --- delete -------------------------------------------------------------------------------------
@@ -314,8 +333,9 @@ def acr_replication_status(cmd, client, registry_name, resource_group_name=None,
                 registry, replicas, get_replica, deadline, lambda message: progress.add(message=message))
         finally:
             progress.end()
+        result = _with_drains(result, replicas)
     else:
-        return replica_status.replica_rows(registry, replicas)
+        return _with_drains(replica_status.replica_rows(registry, replicas), replicas)
     if failure:
         message, exit_code = failure
         exit_after_output(cmd.cli_ctx, message, exit_code)
@@ -329,3 +349,68 @@ def _table_of(cmd, name):
     command = cmd.cli_ctx.invocation.commands_loader.command_table.get(cmd.name)
     if command is not None:
         command.table_transformer = table(name)
+
+
+def _with_drains(rows, replicas):
+    """status rows with each replica's drain record (routing/respect.py), from the replicas as listed."""
+    from azext_acr_replication.routing.command import utcnow
+    from azext_acr_replication.routing.respect import with_drains
+    return with_drains(rows, replicas, utcnow())
+
+
+# --- probe / drain / undrain (routing/) ----------------------------------------------------------------------------
+def _routing_context(cmd, client, registry_name, resource_group_name):
+    import math
+    from azext_acr_replication._client_factory import bind_deadline
+    from azext_acr_replication.arm.deadline import Deadline
+    from azext_acr_replication.routing.command import RegistryContext
+    deadline = Deadline(math.inf)  # like update: a write is followed until ARM ends it
+    bind_deadline(client, deadline)
+    lookup = _lookup(cmd, client)
+    ref = lookup.find(registry_name, resource_group_name)
+    return RegistryContext(cmd, client, lookup, ref, models=_models(cmd)[1], deadline=deadline,
+                           sdk_version=_sdk_api_version(client))
+
+
+def _not_found_exits_3(run):
+    from azure.cli.core.azclierror import ResourceNotFoundError
+    from azext_acr_replication.routing.drain import ReplicaNotFound
+    try:
+        return run()
+    except ReplicaNotFound as missing:
+        raise ResourceNotFoundError(str(missing)) from None
+
+
+def acr_replication_probe(cmd, client, registry_name, resource_group_name=None, image=None, samples=3, timeout=10,
+                          slow_ms=2000, drain_unhealthy=False, drain_degraded=False, dry_run=False, min_routed=1,
+                          reason=None):
+    """The result is printed whatever the verdict; then exit 1 when a routed replica is not healthy."""
+    from azext_acr_replication.arm.errors import exit_after_output
+    from azext_acr_replication.routing.command import run_probe
+    from azext_acr_replication.routing.health import DEGRADED, DOWN
+    from azext_acr_replication.routing.probe import ProbeOptions
+    options = ProbeOptions(samples=samples, timeout=timeout, slow_ms=slow_ms, image=image)
+    states = ((DOWN, DEGRADED) if drain_degraded else (DOWN,)) if drain_unhealthy else None
+    settings = {'reason': reason, 'min_routed': min_routed, 'dry_run': dry_run} if drain_unhealthy else {}
+    result, failure = run_probe(_routing_context(cmd, client, registry_name, resource_group_name), options, states,
+                                **settings)
+    if failure:
+        exit_after_output(cmd.cli_ctx, failure, 1)
+    return result
+
+
+def acr_replication_drain(cmd, client, replication_name, registry_name, reason, resource_group_name=None,
+                          min_routed=1, skip_probe=False):
+    from azext_acr_replication.arm.errors import exit_after_output
+    from azext_acr_replication.routing.command import run_drain
+    context = _routing_context(cmd, client, registry_name, resource_group_name)
+    result, failure = _not_found_exits_3(lambda: run_drain(context, replication_name, reason, min_routed, skip_probe))
+    if failure:
+        exit_after_output(cmd.cli_ctx, failure, 1)
+    return result
+
+
+def acr_replication_undrain(cmd, client, replication_name, registry_name, resource_group_name=None, force=False):
+    from azext_acr_replication.routing.command import run_undrain
+    context = _routing_context(cmd, client, registry_name, resource_group_name)
+    return _not_found_exits_3(lambda: run_undrain(context, replication_name, force))

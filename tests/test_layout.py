@@ -15,7 +15,8 @@ PKG = "azext_acr_replication"
 FACE = {"__init__", "commands", "_params", "_help", "_validators", "custom", "_format", "_client_factory",
         "_exception_handler"}
 # what each subpackage may import besides itself
-ALLOWED = {"arm": set(), "replicas": {"arm"}, "images": {"arm", "replicas"}, "fleet": {"arm", "replicas"}}
+ALLOWED = {"arm": set(), "replicas": {"arm"}, "images": {"arm", "replicas"}, "fleet": {"arm", "replicas"},
+           "routing": {"arm", "replicas", "images"}}
 
 
 def modules(package=PKG):

@@ -35,7 +35,8 @@ def loaded():
 
 def test_command_set(loaded):
     assert sorted(loaded) == sorted(GROUP + " " + c for c in
-                                    ("create", "list", "show", "update", "delete", "wait", "sync", "status"))
+                                    ("create", "list", "show", "update", "delete", "wait", "sync", "status", "probe",
+                                     "drain", "undrain"))
 
 
 def test_group_and_every_command_have_help_and_examples(loaded):

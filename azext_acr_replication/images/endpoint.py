@@ -194,21 +194,26 @@ def _retry_policy(**settings):
     return RegistryRetryPolicy(**settings)
 
 
-def build_pipeline(host, user_agent=None, connection_verify=True):
+def build_pipeline(host, user_agent=None, connection_verify=True, *, retries=True, timeout=None):
     """An azure-core pipeline for one endpoint: bounded retries (Retry-After honoured), short timeouts,
     the CLI's proxy settings from the environment, TLS verification as azure-cli's ARM clients do it
-    (connection_verify: True, False or a CA bundle path), headers logged with Authorization redacted."""
+    (connection_verify: True, False or a CA bundle path), headers logged with Authorization redacted.
+    retries=False and timeout (seconds, connect and read): a probe's, which reports what the endpoint does
+    rather than riding it out."""
     from azure.core import PipelineClient
     from azure.core.pipeline.policies import HeadersPolicy, HttpLoggingPolicy, UserAgentPolicy
     from azure.core.pipeline.transport import RequestsTransport
+    retry = {'retry_total': 3, 'retry_connect': 2, 'retry_read': 1, 'retry_status': 3, 'retry_backoff_factor': 0.5,
+             'retry_backoff_max': 4}
+    if not retries:
+        retry = {'retry_total': 0, 'retry_connect': 0, 'retry_read': 0, 'retry_status': 0}
     policies = [
         HeadersPolicy(),
         UserAgentPolicy(base_user_agent=user_agent or 'acr-replication'),
-        _retry_policy(retry_total=3, retry_connect=2, retry_read=1, retry_status=3, retry_backoff_factor=0.5,
-                      retry_backoff_max=4),
+        _retry_policy(**retry),
         HttpLoggingPolicy(),
     ]
-    transport = RequestsTransport(connection_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT,
+    transport = RequestsTransport(connection_timeout=timeout or CONNECT_TIMEOUT, read_timeout=timeout or READ_TIMEOUT,
                                   connection_verify=connection_verify)
     return PipelineClient(base_url=f'https://{host}', policies=policies, transport=transport)
 
@@ -571,6 +576,33 @@ class EndpointClient:  # pylint: disable=too-many-instance-attributes,too-few-pu
         if (response.headers.get('Content-Type') or '').split(';')[0].strip() == SCHEMA1_SIGNED:
             content = signed_payload(content)
         return 'sha256:' + hashlib.sha256(content).hexdigest()
+
+    # --- a probe's sign-in (routing/probe.py): each step on its own, so that it can be timed -------------------------
+    def challenge(self):
+        """Read the registry's challenge (GET /v2/) once, if not read yet. Raises DataPlaneError."""
+        with self._lock:
+            if self._realm is None and not self._anonymous:
+                self._discover()
+
+    def exchange(self):
+        """A token exchange now (the AAD token for a refresh token), whatever is kept; nothing on an anonymous-pull
+        registry. Raises DataPlaneError."""
+        self.challenge()
+        with self._lock:
+            if not self._anonymous:
+                self._exchange()
+
+    def send_once(self, method, path, headers=None, timeout=None):
+        """One request of a probe's sample, on a connection of its own (`Connection: close`: a pooled one would
+        hide a slow connect or TLS handshake), bounded by timeout seconds (connect and read). Returns azure-core's
+        response; raises DataPlaneError('unreachable', ...) with the transport's words (refused, timed out, reset)."""
+        options = {'connection_timeout': timeout, 'read_timeout': timeout} if timeout else {}
+        return self._send(method, path, headers=dict(headers or {}, Connection='close'), **options)
+
+    def authorization(self, scope):
+        """The headers a request of the caller's own needs for scope: {'Authorization': 'Bearer ...'} from the kept
+        tokens (asked for when needed), {} on an anonymous-pull registry. Raises DataPlaneError. Never log them."""
+        return self._authorization(scope)
 
 
 def _unbase64url(text):

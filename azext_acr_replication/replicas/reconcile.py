@@ -21,13 +21,16 @@ class Context:  # pylint: disable=too-few-public-methods
     """What a command holds for one subscription: the management client, the registry lookup, the SDK
     models, and how to show progress and name valid regions."""
 
-    def __init__(self, client, lookup, models, *, progress=None, known_regions=None, patience=None):
+    def __init__(self, client, lookup, models, *, progress=None, known_regions=None, patience=None, plan_hook=None):
         self.client = client
         self.lookup = lookup
         self.models = models
         self.progress = progress or _NoProgress()
         self.known_regions = known_regions or (lambda: [])
         self.patience = patience
+        # plan_hook(actions, listed models) -> actions: the package top's say over a plan before it is shown or
+        # applied (routing/ keeps drained replicas out of routing with it); None: the plan as planned
+        self.plan_hook = plan_hook
 
 
 class _NoProgress:
@@ -91,6 +94,8 @@ def plan_registry(ctx, desired, options):
         raise InvalidArgumentValueError(str(error)) from None
     if options.is_create:
         actions = [a for a in actions if a.wanted is not None]
+    if ctx.plan_hook is not None:
+        actions = ctx.plan_hook(actions, models)
     return RegistryPlan(ref, desired, actions, {m.name.lower(): m for m in models})
 
 

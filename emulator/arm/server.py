@@ -374,6 +374,8 @@ class Handler(JsonHandler):
         return self._answer_write(args, *written, now)
 
     def patch_replication(self, args, query, body, now):
+        self.emu.controls.hold_patch()  # concurrent_patches: racing writers
+        now = self.emu.state.advance()
         written = self.emu.state.patch_replication(args["rg"], args["reg"], args["name"], body or {}, now,
                                                    sub=args["sub"])
         return self._answer_write(args, *written, now)

@@ -29,7 +29,8 @@ class ProxyHandler(BaseHTTPRequestHandler):
         if port != "443" or not REGISTRY_HOST.match(host):
             emulator.record_leak("CONNECT " + self.path)
             return self._refuse(403, "Forbidden")
-        if host in emulator.controls["down_endpoints"] or emulator.state.endpoint(host) is None:
+        if host in emulator.controls["down_endpoints"] or emulator.controls.is_down(host) or \
+                emulator.state.endpoint(host) is None:
             emulator.record({"method": "CONNECT", "path": "", "query": "", "host": host, "status": 502,
                              "start": time.time(), "seconds": 0})
             return self._refuse(502, "Bad Gateway")

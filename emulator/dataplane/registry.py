@@ -59,8 +59,19 @@ class RegistryHandler(JsonHandler):
         latency = float(self.emu.controls["latency_ms"]) / 1000.0
         if latency:
             time.sleep(latency)
-        if self.host in self.emu.controls["down_endpoints"]:
+        if self.host in self.emu.controls["down_endpoints"] or self.emu.controls.is_down(self.host):
             return self._drop()  # went down while a tunnel was open
+        wait, status = self.emu.controls.degradation(self.host)  # degraded_regions
+        if wait:
+            time.sleep(wait)
+        if status == 0:
+            return self._drop()
+        if status is not None:
+            # the distribution spec's error body; TOOMANYREQUESTS is the spec's code for a 429, UNAVAILABLE for the
+            # 5xx is invented (no recording shows what a degraded ACR region answers)
+            code = "TOOMANYREQUESTS" if status == 429 else "UNAVAILABLE"
+            return self._errors(status, code, "the region is degraded (emulator knob degraded_regions)",
+                                headers={"Retry-After": "1"} if status == 429 else None, head_only=method == "HEAD")
         fault = self._take_fault(method, path, self.host)
         if fault is not None:
             if fault.status == 0:

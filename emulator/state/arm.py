@@ -58,6 +58,38 @@ class ArmError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+TAG_NAME_FORBIDDEN = "<>%&\\?/"
+
+
+def check_tags(tags):
+    """Azure's tag rules, as ARM refuses a write that breaks them (400). The codes and wording are ARM's as others
+    quote them: MicrosoftDocs' azure-docs-cli article on Bash and PowerShell quoting shows `(InvalidTagNameCharacters)
+    The tag names '...' have reserved characters '<,>,%,&,\\,?,/'`; Azure PowerShell's Az.Migrate module raises the
+    same rules with ARM's codes and text: InvalidTags ("Too many tags specified. Requested tag count - 'n'. Maximum
+    number of tags allowed - '50'."), InvalidTagName (empty, or longer than 512) and InvalidTagValueLength (longer
+    than 256). Which one ARM answers first when several apply is not published; this order is invented."""
+    tags = tags or {}
+    if len(tags) > 50:
+        raise ArmError(400, "InvalidTags", "Too many tags specified. Requested tag count - '{}'. Maximum number of "
+                                           "tags allowed - '50'.".format(len(tags)))
+    for name, value in tags.items():
+        if not str(name).strip():
+            raise ArmError(400, "InvalidTagName", "The tag name must be non-null, non-empty and non-whitespace only. "
+                                                  "Please provide an actual value.")
+        if any(c in str(name) for c in TAG_NAME_FORBIDDEN) or any(ord(c) < 32 for c in str(name)):
+            raise ArmError(400, "InvalidTagNameCharacters", "The tag names '{}' have reserved characters "
+                                                            "'<,>,%,&,\\,?,/' or control characters.".format(name))
+        if len(str(name)) > 512:
+            raise ArmError(400, "InvalidTagName", "Tag key too large. Following tag name '{}' exceeded the maximum "
+                                                  "length. Maximum allowed length for tag name - '512' "
+                                                  "characters.".format(name))
+        if value is not None and len(str(value)) > 256:
+            raise ArmError(400, "InvalidTagValueLength", "Tag value too large. Following tag value '{}' exceeded the "
+                                                         "maximum length. Maximum allowed length for tag value - "
+                                                         "'256' characters.".format(value))
+    return dict(tags)
+
+
 def _as_of(history, moment):
     """The value of [(time, value), ...] (oldest first) at `moment`; the oldest one before it began."""
     current = history[0][1]
@@ -283,7 +315,7 @@ class ArmState:
             for location in locations:
                 if location not in REGION_NAMES:
                     raise ArmError(400, "LocationNotAvailableForResourceType", "Unknown region '{}'.".format(location))
-                replica = Replica(name or location, location, now, tags=tags, endpoint=routing, zone=zone)
+                replica = Replica(name or location, location, now, tags=check_tags(tags), endpoint=routing, zone=zone)
                 replica.provisioning_state = state
                 if state in ("Succeeded", "Updating", "Deleting"):
                     replica.provisioned_at = now
@@ -479,6 +511,7 @@ class ArmState:
                 raise ArmError(400, "RegistrySkuNotSupported",
                                "Replications are only supported for managed registries in Premium SKU.")
             props = body.get("properties") or {}
+            check_tags(body.get("tags"))
             self._busy(registry, name)
             existing = registry.replicas.get(name.lower())
             zone = props.get("zoneRedundancy") or "Disabled"
@@ -520,7 +553,7 @@ class ArmState:
             self._busy(registry, name)
             props = (body or {}).get("properties") or {}
             if "tags" in (body or {}) and body["tags"] is not None:
-                replica.tags = dict(body["tags"])
+                replica.tags = check_tags(body["tags"])
             if props.get("regionEndpointEnabled") is not None:
                 replica.region_endpoint_enabled = bool(props["regionEndpointEnabled"])
             synchronous = self.controls["synchronous_tag_patch"] and props.get("regionEndpointEnabled") is None

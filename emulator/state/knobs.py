@@ -1,4 +1,5 @@
 """Knobs and injected faults, set per run by tests and the benchmark."""
+import random
 import re
 import threading
 
@@ -63,6 +64,16 @@ DEFAULT_KNOBS = {
     "retired_api_versions": [],      # refused with 400 NoRegisteredProviderFound, left out of the versions it lists;
                                      # "2026-09-01-preview" for every type, "registries=2026-09-01-preview" for one
     "regional_endpoint_versions": [],  # versions whose registry has regionalEndpoints besides the previews known to
+    # per-region data-plane health (issue 26): applied to <registry>.<region>.geo.azurecr.io, the regional endpoints
+    "degraded_regions": {},          # {region: {"latency_ms": 3000, "error_rate": 0.5, "status": 503}}: every request
+                                     # there waits latency_ms, and a share error_rate of them answers status (503 by
+                                     # default; 429 with Retry-After: 1; 0 drops the connection: a reset), chosen by a
+                                     # generator seeded with the region's name (the same requests fail on every run)
+    "down_regions": [],              # regions whose regional endpoints refuse connections (the proxy answers CONNECT
+                                     # with 502, as a proxy does when the host refuses; open tunnels are cut)
+    "concurrent_patches": 0,         # n >= 2: the next n PATCHes of replications wait for each other (at most 30 s)
+                                     # before any is applied, so n writers that each read first really race (two
+                                     # drains at once); counted from when the knob is set
 }
 
 # every action the token service knows; "catalog" stands for registry:catalog:*
@@ -148,6 +159,8 @@ class Controls:
         self.knobs = dict(DEFAULT_KNOBS)
         self.faults = []
         self.buckets = TokenBuckets()
+        self._failures = {}  # region -> its seeded generator (degraded_regions)
+        self._patches = None  # [barrier, slots left] while concurrent_patches holds PATCHes
 
     def set(self, **knobs):
         unknown = set(knobs) - set(DEFAULT_KNOBS)
@@ -155,12 +168,59 @@ class Controls:
             raise ValueError("unknown knobs: {}".format(", ".join(sorted(unknown))))
         with self._lock:
             self.knobs.update(knobs)
+            if "degraded_regions" in knobs:
+                self._failures = {}
+            if "concurrent_patches" in knobs:
+                self._patches = None
 
     def reset(self):
         with self._lock:
             self.knobs = dict(DEFAULT_KNOBS)
             self.faults = []
+            self._failures = {}
+            self._patches = None
         self.buckets.reset()
+
+    # --- per-region data-plane health -------------------------------------------------------------------
+    @staticmethod
+    def region_of(host):
+        """The region of a regional endpoint (<registry>.<region>.geo.<suffix>), None for any other host."""
+        labels = (host or "").lower().split(".")
+        return labels[1] if len(labels) >= 4 and labels[2] == "geo" else None
+
+    def is_down(self, host):
+        return self.region_of(host) in (self.knobs["down_regions"] or [])
+
+    def degradation(self, host):
+        """(seconds to wait, None or the status to answer: 0 drops the connection) for one request to host."""
+        region = self.region_of(host)
+        settings = (self.knobs["degraded_regions"] or {}).get(region) if region else None
+        if not settings:
+            return 0.0, None
+        with self._lock:
+            generator = self._failures.setdefault(region, random.Random("degraded:" + region))
+            fails = generator.random() < float(settings.get("error_rate", 0))
+        return float(settings.get("latency_ms", 0)) / 1000.0, (int(settings.get("status", 503)) if fails else None)
+
+    # --- racing writers -----------------------------------------------------------------------------------
+    def hold_patch(self):
+        """concurrent_patches: hold this replication PATCH until as many as the knob says have arrived (or 30 s)."""
+        with self._lock:
+            if self._patches is None:
+                count = int(self.knobs["concurrent_patches"] or 0)
+                if count < 2:
+                    return
+                self._patches = [threading.Barrier(count, timeout=30), count, False]
+            group = self._patches
+            if group[2]:
+                return  # this group is complete: later PATCHes go ahead
+            group[1] -= 1
+            if group[1] == 0:
+                group[2] = True
+        try:
+            group[0].wait()
+        except threading.BrokenBarrierError:
+            pass  # fewer came within 30 s: go ahead
 
     def acr_token_lifetime(self, kind):
         """Seconds an ACR token of kind 'refresh' or 'access' lives."""

@@ -1,0 +1,62 @@
+"""`az acr replication probe`: health per replica, the verdict, a hanging region on time, --drain-unhealthy."""
+import time
+
+import pytest
+
+from tests.helpers import REG, errors, writes
+
+pytestmark = pytest.mark.e2e
+
+PROBE = "acr replication probe " + REG
+
+
+def test_all_healthy_exits_0(az, emu):
+    emu.replicated("demopremium", "eastus")
+    out = az(PROBE + " --timeout 5").json
+    assert out["healthy"] is True
+    assert {r["name"]: r["health"] for r in out["replicas"]} == {"westus": "healthy", "eastus": "healthy"}
+
+
+def test_down_and_degraded_exit_1_result_first(az, emu):
+    emu.replicated("demopremium", "eastus", "westeurope")
+    emu.knobs(down_regions=["eastus"], degraded_regions={"westeurope": {"latency_ms": 300}})
+    out = az(PROBE + " --timeout 5 --slow-ms 200", expect=1)
+    health = {r["name"]: r["health"] for r in out.json["replicas"]}
+    assert health == {"westus": "healthy", "eastus": "down", "westeurope": "degraded"}
+    assert len(errors(out)) == 1 and "eastus down" in errors(out)[0]
+
+
+def test_table(az, emu):
+    emu.replicated("demopremium", "eastus")
+    out = az(PROBE + " --timeout 5 -o table")
+    assert "HEALTH" in out.stdout and "healthy" in out.stdout
+
+
+def test_hanging_region_is_reported_within_its_bound(az, emu):
+    emu.replicated("demopremium", "eastus", "westeurope")
+    emu.fault(status=200, host=r"demopremium\.eastus\.geo", delay=60, times=100)
+    started = time.monotonic()
+    out = az(PROBE + " --timeout 2", expect=1)
+    assert time.monotonic() - started < 15  # az start-up + the 2 s bound, never the 60 s hang
+    health = {r["name"]: r["health"] for r in out.json["replicas"]}
+    assert health == {"westus": "healthy", "eastus": "down", "westeurope": "healthy"}
+
+
+def test_drain_unhealthy_dry_run_changes_nothing(az, emu):
+    emu.replicated("demopremium", "eastus", "westeurope")
+    emu.knobs(down_regions=["eastus"])
+    emu.clear_log()
+    out = az(PROBE + " --timeout 3 --drain-unhealthy --dry-run", expect=1)
+    actions = {r["name"]: (r["action"] or {}).get("result") for r in out.json["replicas"]}
+    assert actions["eastus"] == "would drain"
+    assert writes(emu) == []
+
+
+def test_drain_unhealthy_drains_down_replica(az, emu):
+    emu.replicated("demopremium", "eastus", "westeurope")
+    emu.knobs(down_regions=["eastus"])
+    out = az(PROBE + " --timeout 3 --drain-unhealthy --reason scheduled", expect=1)
+    assert {r["name"]: (r["action"] or {}).get("result") for r in out.json["replicas"]}["eastus"] == "drained"
+    shown = az("acr replication show " + REG + " -n eastus").json
+    assert shown["regionEndpointEnabled"] is False
+    assert shown["tags"]["acr-replication.drain-reason"].startswith("scheduled: down")

@@ -1,0 +1,39 @@
+"""routing/health.py: samples -> healthy / degraded / down."""
+import pytest
+
+from azext_acr_replication.routing.health import DEGRADED, DOWN, HEALTHY, Sample, classify
+
+pytestmark = pytest.mark.unit
+
+
+def ok(ms):
+    return Sample(v2_ms=ms, v2_status=401)
+
+
+def test_all_answered_fast_is_healthy():
+    found = classify([ok(10), ok(20), ok(30)], slow_ms=2000)
+    assert found.state == HEALTHY and found.p50_ms == 20 and found.max_ms == 30
+
+
+def test_slow_median_is_degraded():
+    found = classify([ok(2500), ok(2600), ok(10)], slow_ms=2000)
+    assert found.state == DEGRADED and "slow" in found.reasons[0]
+
+
+def test_some_failed_is_degraded():
+    found = classify([ok(10), Sample(error="GET /v2/: 503"), ok(10)], slow_ms=2000)
+    assert found.state == DEGRADED and found.reasons[0].startswith("1 of 3 samples failed")
+
+
+def test_every_sample_failed_is_down():
+    found = classify([Sample(error="connection refused")] * 3, slow_ms=2000)
+    assert found.state == DOWN and found.reasons == ["every sample failed: connection refused (3)"]
+
+
+def test_hang_is_down_with_its_bound():
+    found = classify([Sample(ran=False)] * 3, slow_ms=2000, bound_seconds=2, unanswered=True)
+    assert found.state == DOWN and found.reasons == ["no answer within 2 s"]
+
+
+def test_sign_in_failure_is_degraded():
+    assert classify([ok(10)] * 3, slow_ms=2000, sign_in_error="429").state == DEGRADED

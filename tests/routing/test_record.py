@@ -1,0 +1,38 @@
+"""routing/record.py: the drain record as tags, within Azure's tag rules."""
+import datetime
+
+import pytest
+
+from azext_acr_replication.routing import record
+
+pytestmark = pytest.mark.unit
+
+NOW = datetime.datetime(2026, 12, 2, 10, 0, 0, tzinfo=datetime.timezone.utc)
+
+
+def test_round_trip_keeps_other_tags():
+    tags = record.with_drain({"team": "a"}, "INC-1", "ops@contoso", NOW)
+    drain = record.read(tags)
+    assert drain.reason == "INC-1" and drain.by == "ops@contoso" and drain.since() == "INC-1, since 2026-12-02T10:00:00Z"
+    assert record.without(tags) == {"team": "a"}
+
+
+def test_names_and_values_within_azure_rules():
+    tags = record.with_drain({}, "x" * 1000, "y" * 1000, NOW)
+    assert record.problems(tags) == []
+    assert all(len(v) <= record.VALUE_MAX for v in tags.values())
+    assert not any(c in name for name in tags for c in record.NAME_FORBIDDEN)
+
+
+def test_problems_named():
+    assert record.problems({"a/b": "1"}) and record.problems({"k": "v" * 257})
+    assert record.problems({str(i): "" for i in range(51)})
+
+
+def test_read_is_case_insensitive_like_arm():
+    assert record.read({"ACR-Replication.Drain-Reason": "r"}).reason == "r"
+    assert record.read({"team": "a"}) is None
+
+
+def test_age():
+    assert record.read(record.with_drain({}, "r", None, NOW)).age_seconds(NOW + datetime.timedelta(seconds=90)) == 90
