@@ -9,11 +9,12 @@ what is left of the replica's time.
 """
 import time
 
+from azext_acr_replication.arm.errors import ReplicationError
 from azext_acr_replication.routing.health import Sample
 
 
-class TimeLeft(Exception):
-    """The replica's bound passed before or during a step."""
+class TimeLeft(ReplicationError):
+    """The replica's bound passed before or during a step (caught: the sample says so)."""
 
 
 def failure(step, error):
