@@ -77,6 +77,10 @@ class ArtifactProbe(Probe):  # pylint: disable=too-many-instance-attributes
             if self.blobs:
                 self._blobs(client, image.repository, found, manifest.body)
             found.source = source.location
+            # the referrers this region listed (the API, the tag schema's index, cosign's tags) are there: no HEAD
+            with self._lock:
+                self._found.update(self._key(client, image.repository, part) for part in found.parts()
+                                   if part.group == 'referrers')
             return found
         return artifacts.Artifact(digest, None, {}, self.platforms)  # gone meanwhile: the tag alone is checked
 
@@ -112,8 +116,12 @@ class ArtifactProbe(Probe):  # pylint: disable=too-many-instance-attributes
                 found.blobs[digest] = artifacts.blobs_of(manifest.body)
 
     # --- one region ------------------------------------------------------------------------------------
+    @staticmethod
+    def _key(client, repository, part):
+        return (client.host, repository, part.kind, part.reference, part.digest)
+
     def _holds(self, client, repository, part):
-        key = (client.host, repository, part.kind, part.reference, part.digest)
+        key = self._key(client, repository, part)
         if key in self._found:
             return True
         if part.kind == artifacts.BLOB:

@@ -128,6 +128,16 @@ def test_the_artifact_is_read_once_in_the_home_region_and_parts_found_are_not_as
     assert found["eastus"].calls[before:] == [("HEAD", "1.0")]  # content is immutable: a part found stays found
 
 
+def test_the_home_region_is_not_asked_again_for_the_referrers_it_listed():
+    """What the referrers API (or the tag schema, or cosign's tags) listed in a region is there: no HEAD of it."""
+    found = regions(eastus=())
+    ask(found)
+    heads = [c[1] for c in found["westus"].calls if c[0] == "HEAD"]
+    assert SIG not in heads and SBOM_DIGEST not in heads
+    assert AMD in heads  # an index's children are not known to be there: asked
+    assert SIG in [c[1] for c in found["eastus"].calls if c[0] == "HEAD"]
+
+
 def test_platform_narrows_what_every_region_must_hold():
     _, _, result = ask(regions(japaneast=(ARM, SBOM_DIGEST)), platforms=["linux/amd64"])
     assert by_region(result)["japaneast"]["state"] == "present" and result["complete"]
