@@ -83,3 +83,15 @@ def test_image_adds_a_manifest_head(az, emu):
         assert [s["headStatus"] for s in replica["samples"]] == [200, 200], replica
     heads = [e for e in emu.dataplane_requests() if e["method"] == "HEAD" and e["path"] == "/v2/hello/manifests/v1"]
     assert sorted(e["host"].split(".")[1] for e in heads) == ["eastus", "eastus", "westus", "westus"]
+
+
+def test_hanging_regions_are_probed_at_once_not_one_after_another(az, emu):
+    hanging = ["eastus", "westeurope", "japaneast", "uksouth"]
+    emu.replicated("demopremium", *hanging)
+    emu.fault(status=200, host=r"demopremium\.(eastus|westeurope|japaneast|uksouth)\.geo", delay=60, times=1000)
+    started = time.monotonic()
+    out = az(PROBE + " --timeout 3 --samples 1", expect=1)
+    elapsed = time.monotonic() - started
+    assert elapsed < 3 * len(hanging) - 3, elapsed  # one after another: at least 4 x 3 s; at once: 3 s + az
+    health = {r["name"]: r["health"] for r in out.json["replicas"]}
+    assert health == dict({name: "down" for name in hanging}, westus="healthy")
