@@ -95,3 +95,14 @@ def test_hanging_regions_are_probed_at_once_not_one_after_another(az, emu):
     assert elapsed < 3 * len(hanging) - 3, elapsed  # one after another: at least 4 x 3 s; at once: 3 s + az
     health = {r["name"]: r["health"] for r in out.json["replicas"]}
     assert health == dict({name: "down" for name in hanging}, westus="healthy")
+
+
+def test_drain_unhealthy_never_undrains(az, emu):
+    emu.replicated("demopremium", "eastus", "westeurope")
+    az("acr replication drain " + REG + " -n eastus --reason INC-5 --skip-probe")
+    emu.clear_log()
+    out = az(PROBE + " --timeout 3 --drain-unhealthy")  # eastus probes healthy now: still left drained
+    eastus = {r["name"]: r for r in out.json["replicas"]}["eastus"]
+    assert eastus["health"] == "healthy" and eastus["globalEndpointRouting"] is False and eastus["action"] is None
+    assert eastus["drain"]["reason"] == "INC-5"
+    assert writes(emu) == []
