@@ -42,8 +42,27 @@ def test_last_routed_replica_is_refused(az, emu):
 def test_unhealthy_others_do_not_count(az, emu):
     emu.replicated("demopremium", "eastus")
     emu.knobs(down_regions=["westus"])
+    emu.clear_log()
     refused = az(DRAIN + " -n eastus --reason INC-1", expect=1)
+    assert len(errors(refused)) == 1 and "Refusing to drain 'eastus'" in errors(refused)[0]
     assert "westus: down" in refused.stderr
+    assert writes(emu) == []  # refused before any write, not written and undone
+
+
+def test_skip_probe_trusts_arm_alone(az, emu):
+    emu.replicated("demopremium", "eastus")
+    emu.knobs(down_regions=["westus"])  # ARM still says westus is routed and Ready
+    out = az(DRAIN + " -n eastus --reason INC-1 --skip-probe").json
+    assert out["result"] == "drained" and out["routedAfter"] == ["westus"]
+
+
+def test_min_routed_counts_the_others(az, emu):
+    emu.replicated("demopremium", "eastus", "westeurope")
+    emu.clear_log()
+    refused = az(DRAIN + " -n eastus --reason INC-1 --skip-probe --min-routed 3", expect=1)
+    assert "only 2 other replicas would stay routed" in refused.stderr and "--min-routed 3" in refused.stderr
+    assert writes(emu) == []
+    assert az(DRAIN + " -n eastus --reason INC-1 --skip-probe --min-routed 2").json["result"] == "drained"
 
 
 def test_concurrent_drains_leave_min_routed(az, emu):

@@ -60,3 +60,49 @@ def test_drain_unhealthy_drains_down_replica(az, emu):
     shown = az("acr replication show " + REG + " -n eastus").json
     assert shown["regionEndpointEnabled"] is False
     assert shown["tags"]["acr-replication.drain-reason"].startswith("scheduled: down")
+
+
+def test_degraded_has_reasons_and_times(az, emu):
+    emu.replicated("demopremium", "eastus")
+    emu.knobs(degraded_regions={"eastus": {"latency_ms": 150, "error_rate": 0.5}})
+    out = az(PROBE + " --timeout 5 --samples 4 --slow-ms 100", expect=1)
+    assert out.stdout.lstrip().startswith("{") and errors(out)  # the result first, then the error line
+    eastus = {r["name"]: r for r in out.json["replicas"]}["eastus"]
+    assert eastus["health"] == "degraded"
+    assert eastus["p50Ms"] >= 150 and eastus["maxMs"] >= eastus["p50Ms"]
+    assert any("503 Service Unavailable" in why for why in eastus["reasons"])  # the seeded share that fails
+    assert any(why.startswith("slow: median") for why in eastus["reasons"])
+
+
+def test_image_adds_a_manifest_head(az, emu):
+    emu.replicated("demopremium", "eastus")
+    emu.push("demopremium", "hello", "v1")
+    emu.clear_log()
+    out = az(PROBE + " --timeout 5 --samples 2 --image hello:v1").json
+    for replica in out["replicas"]:
+        assert [s["headStatus"] for s in replica["samples"]] == [200, 200], replica
+    heads = [e for e in emu.dataplane_requests() if e["method"] == "HEAD" and e["path"] == "/v2/hello/manifests/v1"]
+    assert sorted(e["host"].split(".")[1] for e in heads) == ["eastus", "eastus", "westus", "westus"]
+
+
+def test_hanging_regions_are_probed_at_once_not_one_after_another(az, emu):
+    hanging = ["eastus", "westeurope", "japaneast", "uksouth"]
+    emu.replicated("demopremium", *hanging)
+    emu.fault(status=200, host=r"demopremium\.(eastus|westeurope|japaneast|uksouth)\.geo", delay=60, times=1000)
+    started = time.monotonic()
+    out = az(PROBE + " --timeout 3 --samples 1", expect=1)
+    elapsed = time.monotonic() - started
+    assert elapsed < 3 * len(hanging) - 3, elapsed  # one after another: at least 4 x 3 s; at once: 3 s + az
+    health = {r["name"]: r["health"] for r in out.json["replicas"]}
+    assert health == dict({name: "down" for name in hanging}, westus="healthy")
+
+
+def test_drain_unhealthy_never_undrains(az, emu):
+    emu.replicated("demopremium", "eastus", "westeurope")
+    az("acr replication drain " + REG + " -n eastus --reason INC-5 --skip-probe")
+    emu.clear_log()
+    out = az(PROBE + " --timeout 3 --drain-unhealthy")  # eastus probes healthy now: still left drained
+    eastus = {r["name"]: r for r in out.json["replicas"]}["eastus"]
+    assert eastus["health"] == "healthy" and eastus["globalEndpointRouting"] is False and eastus["action"] is None
+    assert eastus["drain"]["reason"] == "INC-5"
+    assert writes(emu) == []

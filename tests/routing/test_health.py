@@ -37,3 +37,15 @@ def test_hang_is_down_with_its_bound():
 
 def test_sign_in_failure_is_degraded():
     assert classify([ok(10)] * 3, slow_ms=2000, sign_in_error="429").state == DEGRADED
+
+
+def test_slow_ms_is_a_strict_threshold_on_the_median():
+    assert classify([ok(2000), ok(2000), ok(9000)], slow_ms=2000).state == HEALTHY  # one slow sample, median at it
+    assert classify([ok(2001), ok(2001), ok(10)], slow_ms=2000).state == DEGRADED
+
+
+def test_samples_not_run_before_the_bound_degrade_or_down():
+    partial = classify([ok(10), Sample(ran=False), Sample(ran=False)], slow_ms=2000, bound_seconds=1)
+    assert partial.state == DEGRADED and partial.reasons == ["2 of 3 samples not finished within 1 s"]
+    none = classify([Sample(error="reset"), Sample(ran=False)], slow_ms=2000, bound_seconds=1)
+    assert none.state == DOWN and none.reasons[0] == "every sample failed: reset"

@@ -36,3 +36,15 @@ def test_read_is_case_insensitive_like_arm():
 
 def test_age():
     assert record.read(record.with_drain({}, "r", None, NOW)).age_seconds(NOW + datetime.timedelta(seconds=90)) == 90
+
+
+@pytest.mark.parametrize("char", list(record.NAME_FORBIDDEN))
+def test_each_forbidden_name_character_is_named(char):
+    assert record.problems({"a" + char + "b": "v"})
+
+
+def test_limits_are_azures():
+    assert record.problems({"n" * 512: "v" * 256}) == []
+    assert record.problems({"n" * 513: "v"}) and record.problems({"n": "v" * 257})
+    assert all(len(key) <= 512 and key.startswith(record.PREFIX) for key in record.KEYS)
+    assert record.clip("a  b\n c") == "a b c" and len(record.clip("x" * 300)) == 256
