@@ -29,7 +29,9 @@ def validate_registry_name(cmd, namespace):
     name = namespace.registry_name
     if name is None:
         return
-    name = namespace.registry_name = _registry_name(cmd, name)
+    # str(): a configured default (acr=) arrives as knack's default-value string, which the output would show as
+    # {"isDefault": true}
+    name = namespace.registry_name = str(_registry_name(cmd, str(name)))
     from azext_acr_replication.arm.names import BAD_REGISTRY_NAME, REGISTRY_NAME
     if not REGISTRY_NAME.match(name):
         raise ArgumentError(BAD_REGISTRY_NAME.format(name))

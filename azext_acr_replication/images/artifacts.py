@@ -99,14 +99,14 @@ class ArtifactProbe(Probe):  # pylint: disable=too-many-instance-attributes
                 if tag:
                     found.index_tags[artifacts.referrers_tag(subject)] = tag
             found.add_referrers(subject, listed, self.referrers)
-        for suffix, artifact_type in artifacts.COSIGN_SUFFIXES.items():
-            if self.referrers == 'signatures' and suffix != 'sig':
-                continue
-            tag = f'{artifacts.referrers_tag(found.digest)}.{suffix}'
-            head = client.head_manifest(repository, tag)
-            if head:
-                found.add_referrers(found.digest, [{'digest': head[0], 'artifactType': artifact_type}], 'all',
-                                    tag=tag)
+        for subject in found.subjects():  # cosign's tags: `cosign sign --recursive` signs each platform too
+            for suffix, artifact_type in artifacts.COSIGN_SUFFIXES.items():
+                if self.referrers == 'signatures' and suffix != 'sig':
+                    continue
+                tag = f'{artifacts.referrers_tag(subject)}.{suffix}'
+                head = client.head_manifest(repository, tag)
+                if head:
+                    found.add_referrers(subject, [{'digest': head[0], 'artifactType': artifact_type}], 'all', tag=tag)
 
     def _blobs(self, client, repository, found, body):
         found.blobs[found.digest] = artifacts.blobs_of(body)

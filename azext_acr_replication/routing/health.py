@@ -3,9 +3,11 @@
 # --------------------------------------------------------------------------------------------
 """One replica's health from its samples: healthy, degraded or down, with the reasons and the times. Pure Python.
 
-- down: no answer at all: every sample failed (refused, reset, timed out, 5xx, 429) or none could run in time.
-- degraded: some samples failed, or some could not run before the replica's bound, or the sign-in (the token
-  exchange) failed, or the answers were slow: the median sample took longer than --slow-ms.
+- down: no answer at all: every sample failed (refused, reset, 5xx, 429), or nothing (the sign-in neither) answered
+  before the replica's bound.
+- degraded: some samples failed, or some could not finish before the replica's bound (a sample cut off by the bound
+  is unfinished, not failed), or the sign-in (the token exchange) failed, or the answers were slow: the median
+  sample took longer than --slow-ms, or none finished though the sign-in answered.
 - healthy: every sample answered, in time, and the sign-in worked.
 """
 import statistics
@@ -77,6 +79,9 @@ def classify(samples, slow_ms, sign_in_error=None, bound_seconds=None, unanswere
     high = round(max(times), 1) if times else None
     bound = f'{bound_seconds:g} s' if bound_seconds is not None else 'its bound'
     if not answered:
+        if not failed and not unanswered and sign_in_error is None and not_run:
+            # every request that had an answer before the bound got one (the sign-in did): slow, not down
+            return Health(DEGRADED, [f'slow: no sample finished within {bound} (the sign-in answered)'])
         if unanswered and not failed:
             extra = [f'sign-in: {sign_in_error}'] if sign_in_error else []
             return Health(DOWN, [f'no answer within {bound}'] + extra)

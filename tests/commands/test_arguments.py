@@ -64,6 +64,8 @@ def test_configured_default_registry(az, emu):
     az("configure --defaults acr=demopremium")
     az("acr replication create -l eastus")
     assert len(az("acr replication list").json) == 2
+    # the name as configured, never knack's wrapper of a default value ({"isDefault": true})
+    assert az("acr replication sync -l eastus --dry-run --query registry").json == "demopremium"
 
 
 def test_every_command_with_explicit_group(az, emu):

@@ -97,6 +97,18 @@ def test_cosigns_signature_tag_is_checked_in_every_region(az, emu):
     assert region(result, "eastus")["missing"]["referrers"] == {SIGNATURE: [signature]}
 
 
+
+def test_cosigns_signature_of_a_platform_manifest_is_checked_in_every_region(az, emu):
+    """`cosign sign --recursive` tags each platform manifest's signature too (sha256-<platform digest>.sig)."""
+    emu.replicated("demopremium", "eastus")
+    pushed = emu.push_index("demopremium", "app", "1.0")
+    arm64 = pushed["children"]["linux/arm64"]
+    signature = emu.attach("demopremium", "app", arm64, SIGNATURE, scheme="cosign-tag", lag_seconds={"eastus": 600})
+    result = az("acr replication status {} --image app:1.0".format(REG), expect=1).json
+    assert {"digest": signature, "artifactType": SIGNATURE, "subject": arm64} in result["images"][0]["artifact"][
+        "referrers"]
+    assert region(result, "eastus")["missing"]["referrers"] == {SIGNATURE: [signature]}
+
 def test_a_region_holding_a_single_arch_manifest_under_the_multi_arch_tag_is_reported(az, emu):
     """The retagged manifest list one ACR region served as a single-arch manifest (docker/buildx issue 1660)."""
     emu.replicated("demopremium", "eastus", "japaneast")

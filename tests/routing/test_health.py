@@ -49,3 +49,24 @@ def test_samples_not_run_before_the_bound_degrade_or_down():
     assert partial.state == DEGRADED and partial.reasons == ["2 of 3 samples not finished within 1 s"]
     none = classify([Sample(error="reset"), Sample(ran=False)], slow_ms=2000, bound_seconds=1)
     assert none.state == DOWN and none.reasons[0] == "every sample failed: reset"
+
+
+def test_a_slow_region_whose_samples_the_bound_cut_off_is_degraded_not_down():
+    """The sign-in answered, then the bound ended while each sample waited: slow, not down (a probe
+    --drain-unhealthy must not drain it without --drain-degraded)."""
+    found = classify([Sample(ran=False)] * 3, slow_ms=2000, bound_seconds=10)
+    assert found.state == DEGRADED and found.reasons == ["slow: no sample finished within 10 s (the sign-in answered)"]
+    assert classify([Sample(ran=False)] * 3, slow_ms=2000, sign_in_error="sign-in: timed out").state == DOWN
+
+
+def test_a_sample_the_bound_cuts_off_is_unfinished_not_failed():
+    from azext_acr_replication.images.endpoint import DataPlaneError
+    from azext_acr_replication.routing.sample import Sampler
+    now = [0.0]
+
+    class Slow:  # answers nothing before the timeout it is given, which is what is left of the bound
+        def send_once(self, method, path, headers=None, timeout=None):
+            now[0] += timeout
+            raise DataPlaneError("unreachable", "myreg.eastus.geo.azurecr.io timed out")
+    sample = Sampler(Slow(), clock=lambda: now[0]).sample(deadline=5.0)
+    assert not sample.ran and sample.error is None and sample.note == "GET /v2/: not finished within the bound"
