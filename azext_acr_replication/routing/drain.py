@@ -70,6 +70,20 @@ def find(targets, name, registry):
     raise ReplicaNotFound(name, registry, [t.name for t in targets if t.model is not None])
 
 
+BUSY = {'Creating': ('being created', '--created'), 'Updating': ('being updated', '--updated'),
+        'Deleting': ('being deleted', '--deleted')}
+
+
+def busy(target, registry, verb):
+    """Refuse (one line, before any write) a replica an operation is running on: ARM would answer 409."""
+    state = getattr(target, 'provisioning_state', None)
+    if state in BUSY:
+        doing, flag = BUSY[state]
+        raise DrainRefused(f"Cannot {verb} '{target.name}' now: it is {doing} (provisioningState {state}). Wait "
+                           f"for it ('az acr replication wait -r {registry} -n {target.name} {flag}'), then "
+                           f"{verb} again.")
+
+
 class Guard:  # pylint: disable=too-few-public-methods
     """How one drain is checked: --min-routed, the probe's healths of the other replicas (ARM alone with
     skip_probe), and how to wait for a drain it raced (warn, sleep, clock, race_wait seconds)."""
@@ -94,6 +108,7 @@ def drain(arm, registry, name, why, *, probe, guard, now, dry_run=False):
     reason, by = why
     before = arm.list()
     target = find(before, name, registry)
+    busy(target, registry, 'drain')
     if target.drain is not None and not target.routed:
         return Outcome(registry, target, ALREADY)
     if dry_run and not target.routed:
@@ -168,6 +183,7 @@ def undrain(arm, registry, name, probe, *, force=False):
     raises DrainRefused, ReplicaNotFound."""
     targets = arm.list()
     target = find(targets, name, registry)
+    busy(target, registry, 'undrain')
     current = target.drain
     if target.routed and current is None:
         return Outcome(registry, target, NOT_DRAINED)

@@ -12,6 +12,7 @@
 
 Pure Python over the SDK's replication models and replicas/plan.py's actions.
 """
+from azext_acr_replication.arm.errors import ReplicationError
 from azext_acr_replication.replicas import plan as planning
 from azext_acr_replication.routing import record
 
@@ -27,10 +28,20 @@ def _changes(model, wanted):
     return changes
 
 
+class TooManyTags(ReplicationError):
+    """The tags asked for and the drain record kept beside them are more than Azure allows on a resource."""
+
+
 def _keep_record(wanted_tags, model_tags):
-    """Tags a command sets, with the replica's drain record kept unless they give its tags themselves."""
+    """Tags a command sets, with the replica's drain record kept unless they give its tags themselves. Raises
+    TooManyTags (before any write) when the record would take them past Azure's limit."""
     kept = dict(record.record_of(model_tags))
     kept.update(wanted_tags)
+    if len(kept) > record.TAGS_MAX >= len(wanted_tags):
+        raise TooManyTags(f"--tags gives {len(wanted_tags)} tags; with the drain record kept beside them "
+                          f"({', '.join(record.KEYS)}) that is {len(kept)}, more than the {record.TAGS_MAX} Azure "
+                          f"allows on a replica. Give at most {record.TAGS_MAX - (len(kept) - len(wanted_tags))}, "
+                          "or undrain it first ('az acr replication undrain').")
     return kept
 
 

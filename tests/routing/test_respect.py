@@ -51,3 +51,12 @@ def test_update_routing_true_clears_with_warning():
     body = Wanted(routing=True)
     respect.adjust_update("eastus", body, drained_model(), lambda *a: said.append(a))
     assert record.read(body.tags) is None and said
+
+
+def test_tags_that_the_drain_record_would_take_past_azures_limit_are_refused_before_any_write():
+    action = Action(planning.UPDATE, "eastus", Wanted(tags={"k{}".format(n): "v" for n in range(49)}))
+    with pytest.raises(respect.TooManyTags, match="--tags gives 49 tags; with the drain record kept beside them"):
+        respect.plan_hook()([action], [drained_model()])
+    fits = Action(planning.UPDATE, "eastus", Wanted(tags={"k{}".format(n): "v" for n in range(47)}))
+    respect.plan_hook()([fits], [drained_model()])
+    assert record.read(fits.wanted.tags).reason == "INC-1" and len(fits.wanted.tags) <= record.TAGS_MAX
