@@ -187,6 +187,9 @@ def validate_artifact(namespace):
             namespace.platform = parse_platforms(namespace.platform)
         except ValueError as error:
             raise ArgumentError(f'--platform {error}') from None
+        if not namespace.platform:  # '' or ',': not "every platform", which is leaving --platform out
+            raise ArgumentError("--platform needs at least one os/architecture[/variant], e.g. linux/arm64 (leave "
+                                "it out to check every platform).")
 
 
 def typed_options(cmd, dest):

@@ -16,6 +16,7 @@ COSIGN_SUFFIXES = {'sig': 'application/vnd.dev.cosign.artifact.sig.v1+json',
 REFERRERS_CHOICES = ('none', 'signatures', 'all')
 ATTESTATION = 'attestation-manifest'  # buildx's vnd.docker.reference.type of an index child that attests another
 MANIFEST, TAG, BLOB = 'manifest', 'tag', 'blob'
+REFERRERS_INDEX = 'referrers index'  # the label of the tag schema's index (sha256-<digest>)
 
 
 def is_signature(artifact_type):
@@ -54,9 +55,20 @@ def parse_platforms(values):
     return found
 
 
+DEFAULT_VARIANTS = {'arm64': 'v8'}  # what containerd and docker take an architecture without a variant to be
+
+
+def _normal(platform):
+    pieces = platform.split('/')
+    if len(pieces) == 2 and pieces[1] in DEFAULT_VARIANTS:
+        pieces.append(DEFAULT_VARIANTS[pieces[1]])
+    return '/'.join(pieces)
+
+
 def _matches(wanted, platform):
-    """A --platform value names a platform: linux/arm64 matches linux/arm64/v8 too."""
-    return platform == wanted or platform.startswith(wanted + '/')
+    """A --platform value names a platform: linux/arm64 matches linux/arm64/v8 too, and linux/arm64/v8 an index's
+    linux/arm64 (arm64's default variant)."""
+    return platform == wanted or platform.startswith(wanted + '/') or _normal(platform) == _normal(wanted)
 
 
 class Part:  # pylint: disable=too-few-public-methods
@@ -153,7 +165,7 @@ class Artifact:  # pylint: disable=too-many-instance-attributes
                 found.append(Part(TAG, tag, digest, label, 'referrers'))
             else:
                 found.append(Part(MANIFEST, digest, digest, label, 'referrers'))
-        found.extend(Part(TAG, tag, digest, 'referrers index', 'referrers') for tag, digest in self.index_tags.items())
+        found.extend(Part(TAG, tag, digest, REFERRERS_INDEX, 'referrers') for tag, digest in self.index_tags.items())
         for digests in self.blobs.values():
             found.extend(Part(BLOB, blob, blob, blob, 'blobs') for blob in digests)
         unique = {}

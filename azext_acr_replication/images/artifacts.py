@@ -11,7 +11,7 @@ import threading
 
 from azext_acr_replication.images import artifact as artifacts
 from azext_acr_replication.images.endpoint import NoReferrersApi, repository_scope
-from azext_acr_replication.images.poller import MISSING, PRESENT, SKEW, Observation, Probe
+from azext_acr_replication.images.poller import MISSING, NOT_CHECKED, PRESENT, SKEW, Observation, Probe
 from azext_acr_replication.images.snapshot import REPLICA_FAILED
 from azext_acr_replication.images.report import answer, by_regions, nowhere_line, some, verdict
 
@@ -55,6 +55,7 @@ class ArtifactProbe(Probe):  # pylint: disable=too-many-instance-attributes
             return known[0]
         try:
             known[0] = self._read(image, digest, target)
+            known.append((image, target))  # how to read it again (refresh)
         except Exception as error:
             known[2] = error
             with self._lock:
@@ -63,6 +64,29 @@ class ArtifactProbe(Probe):  # pylint: disable=too-many-instance-attributes
         finally:
             known[1].set()
         return known[0]
+
+    def refresh(self, board):
+        """While waiting: read again what each artifact is (a referrer may reach the home region during the wait, a
+        re-signed cosign tag moves). Where the parts changed, the regions that held the old ones are asked again
+        (their observations are reset). True when something changed."""
+        with self._lock:
+            known = [(key, entry) for key, entry in self._artifacts.items() if entry[0] is not None and len(entry) > 3]
+        changed = False
+        for key, entry in known:
+            image, target = entry[3]
+            try:
+                fresh = self._read(image, key[1], target)
+            except Exception:  # pylint: disable=broad-except
+                continue  # the next look tries again
+            if {p.key for p in fresh.parts()} == {p.key for p in entry[0].parts()}:
+                continue
+            old, entry[0], changed = entry[0], fresh, True
+            with board.lock:
+                for region in board.current():
+                    observation = board.observation(region, image)
+                    if getattr(observation, 'found', {}).get('artifact') is old:
+                        board.record(region, image, Observation(NOT_CHECKED), 0)
+        return changed
 
     def _read(self, image, digest, target):
         sources = [self.home] if self.home is not None and self.home.endpoint and self.home.blocked is None else []
@@ -128,7 +152,10 @@ class ArtifactProbe(Probe):  # pylint: disable=too-many-instance-attributes
             held = client.has_blob(repository, part.digest)
         else:
             head = client.head_manifest(repository, part.reference)
-            held = head is not None and (part.digest is None or head[0] == part.digest)
+            # the tag schema's index moves with every referrer pushed; the referrers in it are parts of their own,
+            # checked by digest: the index tag need only be there
+            exact = part.digest is not None and part.label != artifacts.REFERRERS_INDEX
+            held = head is not None and (not exact or head[0] == part.digest)
         if held:
             self._found.add(key)
         return held

@@ -171,6 +171,10 @@ class Probe:
             lacking = [(t, i) for t in board.targets for i in board.items if self.state(board, t, i) != PRESENT]
             return bool(lacking) and all(board.observation(t, i).terminal for t, i in lacking)
 
+    def refresh(self, board):  # pylint: disable=unused-argument
+        """While waiting: learn again what must be held (a probe whose items can change); True when it changed."""
+        return False
+
     def pending(self, board, item):
         with board.lock:
             return [t for t in board.targets if self.state(board, t, item) != PRESENT]
@@ -382,14 +386,18 @@ class RegionPoller:  # pylint: disable=too-many-arguments,too-many-positional-ar
 
     def _relist_every_while(self):
         while not self._pause(self._stop, self.relist_every):
-            self._relist()
+            if self.follow_arm:
+                self._relist()
+            self.probe.refresh(self.board)
 
     def _last_look(self):
-        """Before saying every region has it all: one more list (bounded), for replicas created meanwhile."""
+        """Before saying every region has it all: one more list (bounded), for replicas created meanwhile, and one
+        more look at what must be held (the probe's refresh)."""
         done, found = threading.Event(), []
 
         def look():
-            found.append(self._relist())
+            relisted = self._relist() if self.follow_arm else False
+            found.append(self.probe.refresh(self.board) or relisted)
             done.set()
         threading.Thread(target=look, daemon=True, name='status-last-list').start()
         self._pause(done, LAST_LIST_BOUND)
@@ -401,7 +409,7 @@ class RegionPoller:  # pylint: disable=too-many-arguments,too-many-positional-ar
         if not self.wait:
             return not any(self._running(target) for target in self.board.current())
         if self.probe.complete(self.board):
-            return not self.follow_arm or not self._last_look()
+            return not self._last_look()
         if self.probe.nowhere(self.board):
             return True  # in no region at all: a typo or not pushed, not worth waiting for
         self.stuck = self.probe.stuck(self.board)
@@ -422,7 +430,7 @@ class RegionPoller:  # pylint: disable=too-many-arguments,too-many-positional-ar
         for target in self.board.current():
             if self.follow_arm or target.blocked is None:
                 self._start(target)
-        if self.follow_arm:
+        if self.wait:
             threading.Thread(target=self._relist_every_while, daemon=True, name='status-relist').start()
         try:
             while True:

@@ -97,7 +97,6 @@ def test_cosigns_signature_tag_is_checked_in_every_region(az, emu):
     assert region(result, "eastus")["missing"]["referrers"] == {SIGNATURE: [signature]}
 
 
-
 def test_cosigns_signature_of_a_platform_manifest_is_checked_in_every_region(az, emu):
     """`cosign sign --recursive` tags each platform manifest's signature too (sha256-<platform digest>.sig)."""
     emu.replicated("demopremium", "eastus")
@@ -108,6 +107,7 @@ def test_cosigns_signature_of_a_platform_manifest_is_checked_in_every_region(az,
     assert {"digest": signature, "artifactType": SIGNATURE, "subject": arm64} in result["images"][0]["artifact"][
         "referrers"]
     assert region(result, "eastus")["missing"]["referrers"] == {SIGNATURE: [signature]}
+
 
 def test_a_region_holding_a_single_arch_manifest_under_the_multi_arch_tag_is_reported(az, emu):
     """The retagged manifest list one ACR region served as a single-arch manifest (docker/buildx issue 1660)."""
@@ -135,6 +135,10 @@ def test_platform_limits_the_check_and_a_platform_the_index_lacks_exits_3(az, em
                                                 expect=2).stderr
     assert "not a platform" in az("acr replication status {} --image app:1.0 --platform linux".format(REG),
                                   expect=2).stderr
+    assert "needs at least one" in az(["acr", "replication", "status", "-r", "demopremium", "--image", "app:1.0",
+                                       "--platform", ","], expect=2).stderr
+    arm64 = az("acr replication status {} --image app:1.0 --platform linux/arm64/v8".format(REG), expect=1).json
+    assert list(arm64["images"][0]["artifact"]["platforms"]) == ["linux/arm64"]  # arm64's default variant is v8
 
 
 def test_blobs_are_checked_with_blobs_only_and_never_fetched_from_storage(az, emu):
@@ -146,6 +150,32 @@ def test_blobs_are_checked_with_blobs_only_and_never_fetched_from_storage(az, em
     assert len(region(result, "eastus")["missing"]["blobs"]) == 6
     assert region(result, "westus")["state"] == "present"
     assert emu.leaks() == []  # the 307s to storage were not followed
+
+
+@pytest.mark.slow
+def test_wait_learns_parts_that_reach_the_home_region_during_the_wait(az, emu):
+    """A platform manifest reaches the home region after the index: its blobs are only known then, and the wait
+    looks again before saying every region has everything."""
+    emu.replicated("demopremium", "eastus")
+    emu.push_index("demopremium", "app", "1.0", first_region="eastus",
+                   platform_lag_seconds={"linux/arm64": {"westus": 3}})
+    result = az("acr replication status {} --image app:1.0 --blobs --wait --timeout 30".format(REG)).json
+    assert result["complete"] is True and result["images"][0]["artifact"]["blobs"] == 6
+
+
+@pytest.mark.slow
+def test_the_tag_schemas_index_moving_ahead_in_a_region_is_not_missing_there(az, emu):
+    """The sha256-<digest> index moves with every referrer pushed; a region whose index is newer than the home
+    region's holds it (the referrers in it are checked by digest), so --wait does not run to its timeout."""
+    emu.replicated("demopremium", "eastus")
+    emu.knobs(no_referrers_api=["westus", "eastus"])
+    pushed = emu.push_index("demopremium", "app", "1.0")
+    emu.attach("demopremium", "app", pushed["digest"], SIGNATURE, scheme="tag-schema")
+    emu.attach("demopremium", "app", pushed["digest"], SBOM, scheme="tag-schema", first_region="eastus",
+               lag_seconds={"westus": 4})
+    started = time.monotonic()
+    result = az("acr replication status {} --image app:1.0 --wait --timeout 20".format(REG)).json
+    assert result["complete"] is True and time.monotonic() - started < 15
 
 
 def test_wait_returns_when_the_last_part_arrives(az, emu):
