@@ -7,7 +7,7 @@ import urllib.parse
 
 from azure.mgmt.containerregistry.models import Registry, Replication
 
-from emulator.state import CLIENT_ID, SUBSCRIPTION_ID
+from emulator.state import SUBSCRIPTION_ID
 
 REG = "-r demopremium"  # the seeded Premium registry (home westus) most tests use
 
@@ -61,7 +61,7 @@ def call(emu, method, path, body=None, token=True, headers=None, raw_body=None):
     conn = http.client.HTTPSConnection(url.hostname, url.port, context=context, timeout=30)
     sent = dict(headers or {})
     if token is True:
-        token = emu.emulator.tokens.issue(emu.url, CLIENT_ID)
+        token = emu.token()
     if token:
         sent["Authorization"] = "Bearer " + token
     data = raw_body

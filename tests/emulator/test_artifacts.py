@@ -7,7 +7,6 @@ import pytest
 import requests
 
 from emulator.harness import admin
-from emulator.state import CLIENT_ID
 
 pytestmark = pytest.mark.e2e
 
@@ -36,7 +35,7 @@ class Registry:
         self.http.proxies = {"https": emu.proxy_url}
         self.http.verify = emu.cert_path
         self.host = host
-        aad = emu.emulator.tokens.issue("https://containerregistry.azure.net", CLIENT_ID)
+        aad = emu.token("https://containerregistry.azure.net")
         refresh = self.http.post("https://{}/oauth2/exchange".format(host), data={
             "grant_type": "access_token", "service": "demopremium.azurecr.io", "access_token": aad})
         token = self.http.post("https://{}/oauth2/token".format(host), data=[
