@@ -1,9 +1,14 @@
 """What tests share besides fixtures (tests/conftest.py): talking to the emulator's ARM directly, real SDK models for
 unit tests, and reading what az printed. One place; no test file imports another."""
+import base64
 import http.client
 import json
 import ssl
+import threading
+import time
+import types
 import urllib.parse
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from azure.mgmt.containerregistry.models import Registry, Replication
 
@@ -100,7 +105,7 @@ def registry(name, group, sku="Premium", location="westus"):
                      "sku": {"name": sku, "tier": sku}, "properties": {"loginServer": name + ".azurecr.io"}})
 
 
-# --- commands (part C1) -------------------------------------------------------------------------------------------
+# --- what a command did: ARM's answers, its own warnings, enum reprs in its output -----------------------------------
 def statuses(emu, method, fragment):
     """The status of every ARM request with this method whose path contains fragment, in the order ARM saw them."""
     return [e["status"] for e in emu.requests() if e["method"] == method and fragment in e["path"]]
@@ -118,13 +123,8 @@ def enum_reprs(text):
     return re.findall(r"\b[A-Z][A-Za-z]+\.[A-Z][A-Z_]+\b", text)
 
 
-# --- unit tests: fake clocks, SDK clients and data-plane endpoints (part A) ---------------------------------------
-# What the unit tests under tests/arm, tests/replicas, tests/images and tests/fleet share: no az, no emulator, no HTTP.
-import base64  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-import types  # noqa: E402
-from urllib.parse import parse_qs, quote, unquote, urlsplit  # noqa: E402
+# --- unit tests: fake clocks, SDK clients and data-plane endpoints ---------------------------------------------------
+# What the unit tests under tests/arm, replicas, images, fleet and routing share: no az, no emulator, no HTTP.
 
 DIGEST = "sha256:" + "a" * 64
 OTHER_DIGEST = "sha256:" + "b" * 64
@@ -627,7 +627,7 @@ def endpoint_client(acr, role_mode=None, aad_calls=None, aad_life=30, host="myre
                           role_mode=role_mode, clock=clock, sleep=clock.sleep)
 
 
-# --- B: the emulator and the top-level tests ----------------------------------------------------------------------
+# --- the emulator's ARM, straight: replicas PUT and their operations followed ----------------------------------------
 def put_replica(emu, name, location, **properties):
     """PUT a replication straight to the emulator's ARM (no az): the answer."""
     body = {"location": location, "properties": properties}

@@ -169,7 +169,7 @@ def test_no_test_file_imports_another():
 
 def test_the_import_check_sees_every_form(tmp_path):
     probe = tmp_path / "test_probe.py"
-    probe.write_text("import tests.arm.test_polling\nfrom tests.test_cli_parity import command_table\n"
+    probe.write_text("import tests.arm.test_polling\nfrom tests.commands.test_dropin import command_table\n"
                      "from tests import test_docs\nfrom .test_errors import x\nfrom tests.helpers import FakeClock\n")
-    assert imported_test_modules(str(probe)) == {"tests.arm.test_polling", "tests.test_cli_parity",
+    assert imported_test_modules(str(probe)) == {"tests.arm.test_polling", "tests.commands.test_dropin",
                                                  "tests.test_docs", "(relative) test_errors"}
