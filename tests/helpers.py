@@ -41,6 +41,9 @@ def registry_path(rg="demo-rg", reg="demopremium"):
     return BASE.format(rg=rg, reg=reg)
 
 
+REGISTRY_PATH = registry_path()  # the ARM path of the seeded demopremium
+
+
 class Response:
     def __init__(self, status, headers, body):
         self.status, self.headers, self.raw = status, headers, body
