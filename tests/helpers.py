@@ -1,6 +1,7 @@
 """What tests share besides fixtures (tests/conftest.py): talking to the emulator's ARM directly, real SDK models for
 unit tests, and reading what az printed. One place; no test file imports another."""
 import base64
+import datetime
 import http.client
 import json
 import ssl
@@ -129,6 +130,7 @@ def enum_reprs(text):
 # --- unit tests: fake clocks, SDK clients and data-plane endpoints ---------------------------------------------------
 # What the unit tests under tests/arm, replicas, images, fleet and routing share: no az, no emulator, no HTTP.
 
+NOW = datetime.datetime(2026, 12, 2, 10, 0, 0, tzinfo=datetime.timezone.utc)  # the routing tests' now
 DIGEST = "sha256:" + "a" * 64
 OTHER_DIGEST = "sha256:" + "b" * 64
 
@@ -730,7 +732,24 @@ def deprecated_options(arguments):
     return {option for argument in arguments.values() for option in argument["deprecated"]}
 
 
-# --- sync ---------------------------------------------------------------------------------------------------------
+# --- deadlines and sync -------------------------------------------------------------------------------------------
+SLACK = 6  # seconds: az start-up, exit and a loaded machine, beyond a deadline
+
+
+def spent(stderr):
+    """(N, T) of 'Timed out after N s (--timeout T)'."""
+    import re
+    found = re.search(r"Timed out after (\d+) s \(--timeout (\d+)\)", stderr)
+    assert found, stderr
+    return int(found.group(1)), int(found.group(2))
+
+
+def states(az, registry=REG):
+    """name -> (provisioningState, displayStatus) of every replica, as `list` shows them."""
+    return {r["name"]: (r["provisioningState"], (r.get("status") or {}).get("displayStatus"))
+            for r in az("acr replication list {}".format(registry)).json}
+
+
 def write_file(tmp_path, text, name="desired.yaml"):
     """A desired-state file for `sync --file` (text, or bytes written as they are); its path."""
     path = tmp_path / name
