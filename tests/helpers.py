@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from azure.mgmt.containerregistry.models import Registry, Replication
 
-from emulator.state import SUBSCRIPTION_ID
+from emulator.state import CLIENT_ID, SUBSCRIPTION_ID
 
 REG = "-r demopremium"  # the seeded Premium registry (home westus) most tests use
 
@@ -730,6 +730,24 @@ def options_of(arguments):
 def deprecated_options(arguments):
     """The option names one command marks deprecated."""
     return {option for argument in arguments.values() for option in argument["deprecated"]}
+
+
+# --- drains, set up without az ------------------------------------------------------------------------------------
+def drain_tags(reason, by=CLIENT_ID, at=None):
+    """The drain record (azext_acr_replication/routing/record.py) as `az acr replication drain` leaves it: why, when
+    (ISO 8601 UTC to the second; a minute ago unless at, an aware datetime, is given) and who (the az login identity,
+    the emulator's service principal)."""
+    at = at or datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=1)
+    return {"acr-replication.drain-reason": reason,
+            "acr-replication.drain-at": at.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "acr-replication.drain-by": by}
+
+
+def drained(emu, location, reason, *others, registry="demopremium"):
+    """A replica in location drained already (routing off, the drain record on it) and Ready replicas in others,
+    with regional endpoints on: what `drain --skip-probe` leaves, set up through the emulator."""
+    emu.add_replicas(registry, location, routing=False, tags=drain_tags(reason))
+    emu.replicated(registry, *others)
 
 
 # --- deadlines and sync -------------------------------------------------------------------------------------------
