@@ -85,12 +85,12 @@ bench-fleet: wheel
 bench-status: wheel
 	$(AZ_SAFE_ENV) $(PY) -m bench.status
 
-# issue 17: --all-repositories over 1,000 repositories x 20 tags x 6 regions, --repository over 10 regions vs 1,
+# --all-repositories over 1,000 repositories x 20 tags x 6 regions, --repository over 10 regions vs 1,
 # --image with 20 repositories, a syncing replica's time-left estimate; bench/content_results.json (no README)
 bench-content: wheel
 	$(AZ_SAFE_ENV) $(PY) -m bench.content
 
-# issue 20: waits of 3 s to 300 s, 10 regions, a fleet of 30 writes, ours and the built-in at once (~20 min)
+# waits of 3 s to 300 s, 10 regions, a fleet of 30 writes, ours and the built-in at once (~20 min)
 bench-polling: wheel
 	$(AZ_SAFE_ENV) $(PY) -m bench.polling
 

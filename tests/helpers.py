@@ -1,9 +1,15 @@
 """What tests share besides fixtures (tests/conftest.py): talking to the emulator's ARM directly, real SDK models for
 unit tests, and reading what az printed. One place; no test file imports another."""
+import base64
+import datetime
 import http.client
 import json
 import ssl
+import threading
+import time
+import types
 import urllib.parse
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from azure.mgmt.containerregistry.models import Registry, Replication
 
@@ -36,6 +42,9 @@ def registry_path(rg="demo-rg", reg="demopremium"):
     return BASE.format(rg=rg, reg=reg)
 
 
+REGISTRY_PATH = registry_path()  # the ARM path of the seeded demopremium
+
+
 class Response:
     def __init__(self, status, headers, body):
         self.status, self.headers, self.raw = status, headers, body
@@ -61,7 +70,7 @@ def call(emu, method, path, body=None, token=True, headers=None, raw_body=None):
     conn = http.client.HTTPSConnection(url.hostname, url.port, context=context, timeout=30)
     sent = dict(headers or {})
     if token is True:
-        token = emu.emulator.tokens.issue(emu.url, CLIENT_ID)
+        token = emu.token()
     if token:
         sent["Authorization"] = "Bearer " + token
     data = raw_body
@@ -100,7 +109,7 @@ def registry(name, group, sku="Premium", location="westus"):
                      "sku": {"name": sku, "tier": sku}, "properties": {"loginServer": name + ".azurecr.io"}})
 
 
-# --- commands (part C1) -------------------------------------------------------------------------------------------
+# --- what a command did: ARM's answers, its own warnings, enum reprs in its output -----------------------------------
 def statuses(emu, method, fragment):
     """The status of every ARM request with this method whose path contains fragment, in the order ARM saw them."""
     return [e["status"] for e in emu.requests() if e["method"] == method and fragment in e["path"]]
@@ -118,14 +127,10 @@ def enum_reprs(text):
     return re.findall(r"\b[A-Z][A-Za-z]+\.[A-Z][A-Z_]+\b", text)
 
 
-# --- unit tests: fake clocks, SDK clients and data-plane endpoints (part A) ---------------------------------------
-# What the unit tests under tests/arm, tests/replicas, tests/images and tests/fleet share: no az, no emulator, no HTTP.
-import base64  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-import types  # noqa: E402
-from urllib.parse import parse_qs, quote, unquote, urlsplit  # noqa: E402
+# --- unit tests: fake clocks, SDK clients and data-plane endpoints ---------------------------------------------------
+# What the unit tests under tests/arm, replicas, images, fleet and routing share: no az, no emulator, no HTTP.
 
+NOW = datetime.datetime(2026, 12, 2, 10, 0, 0, tzinfo=datetime.timezone.utc)  # the routing tests' now
 DIGEST = "sha256:" + "a" * 64
 OTHER_DIGEST = "sha256:" + "b" * 64
 
@@ -627,7 +632,7 @@ def endpoint_client(acr, role_mode=None, aad_calls=None, aad_life=30, host="myre
                           role_mode=role_mode, clock=clock, sleep=clock.sleep)
 
 
-# --- B: the emulator and the top-level tests ----------------------------------------------------------------------
+# --- the emulator's ARM, straight: replicas PUT and their operations followed ----------------------------------------
 def put_replica(emu, name, location, **properties):
     """PUT a replication straight to the emulator's ARM (no az): the answer."""
     body = {"location": location, "properties": properties}
@@ -727,7 +732,42 @@ def deprecated_options(arguments):
     return {option for argument in arguments.values() for option in argument["deprecated"]}
 
 
-# --- sync ---------------------------------------------------------------------------------------------------------
+# --- drains, set up without az ------------------------------------------------------------------------------------
+def drain_tags(reason, by=CLIENT_ID, at=None):
+    """The drain record (azext_acr_replication/routing/record.py) as `az acr replication drain` leaves it: why, when
+    (ISO 8601 UTC to the second; a minute ago unless at, an aware datetime, is given) and who (the az login identity,
+    the emulator's service principal)."""
+    at = at or datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=1)
+    return {"acr-replication.drain-reason": reason,
+            "acr-replication.drain-at": at.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "acr-replication.drain-by": by}
+
+
+def drained(emu, location, reason, *others, registry="demopremium"):
+    """A replica in location drained already (routing off, the drain record on it) and Ready replicas in others,
+    with regional endpoints on: what `drain --skip-probe` leaves, set up through the emulator."""
+    emu.add_replicas(registry, location, routing=False, tags=drain_tags(reason))
+    emu.replicated(registry, *others)
+
+
+# --- deadlines and sync -------------------------------------------------------------------------------------------
+SLACK = 6  # seconds: az start-up, exit and a loaded machine, beyond a deadline
+
+
+def spent(stderr):
+    """(N, T) of 'Timed out after N s (--timeout T)'."""
+    import re
+    found = re.search(r"Timed out after (\d+) s \(--timeout (\d+)\)", stderr)
+    assert found, stderr
+    return int(found.group(1)), int(found.group(2))
+
+
+def states(az, registry=REG):
+    """name -> (provisioningState, displayStatus) of every replica, as `list` shows them."""
+    return {r["name"]: (r["provisioningState"], (r.get("status") or {}).get("displayStatus"))
+            for r in az("acr replication list {}".format(registry)).json}
+
+
 def write_file(tmp_path, text, name="desired.yaml"):
     """A desired-state file for `sync --file` (text, or bytes written as they are); its path."""
     path = tmp_path / name

@@ -121,13 +121,13 @@ def test_the_checker_sees_relative_lazy_and_folder_imports(tmp_path):
 
 
 # --- the tests' own layout ------------------------------------------------------------------------------------------
-UNIT_FOLDERS = ("arm", "replicas", "images", "fleet")  # tests/<concern>/test_<module>.py for PKG/<concern>/<module>.py
+UNIT_FOLDERS = ("arm", "replicas", "images", "fleet", "routing")  # tests/<concern>/test_<module>.py for PKG/<concern>/<module>.py
 
 
 def files_in_tests(pattern):
-    """The test files under tests/ whose path relative to tests/ matches pattern (a glob)."""
+    """The test files under tests/ whose path relative to tests/ matches pattern (a glob; ** spans any depth)."""
     import glob
-    return sorted(glob.glob(os.path.join(ROOT, "tests", pattern)))
+    return sorted(glob.glob(os.path.join(ROOT, "tests", pattern), recursive=True))
 
 
 @pytest.mark.parametrize("sub", UNIT_FOLDERS)
@@ -160,13 +160,16 @@ def imported_test_modules(path):
 def test_no_test_file_imports_another():
     """Shared fakes and helpers live in tests/helpers.py (and fixtures in tests/conftest.py), never in a test file:
     a test file is read, moved and deleted on its own."""
-    wrong = {os.path.relpath(path, ROOT): sorted(imported_test_modules(path)) for path in files_in_tests("*/test_*.py")}
+    checked = files_in_tests(os.path.join("**", "test_*.py"))
+    assert os.path.join(ROOT, "tests", "test_layout.py") in checked and any(
+        os.sep + "emulator" + os.sep in path for path in checked), "the check must see tests/ and every folder below"
+    wrong = {os.path.relpath(path, ROOT): sorted(imported_test_modules(path)) for path in checked}
     assert not {path: found for path, found in wrong.items() if found}
 
 
 def test_the_import_check_sees_every_form(tmp_path):
     probe = tmp_path / "test_probe.py"
-    probe.write_text("import tests.arm.test_polling\nfrom tests.test_cli_parity import command_table\n"
+    probe.write_text("import tests.arm.test_polling\nfrom tests.commands.test_dropin import command_table\n"
                      "from tests import test_docs\nfrom .test_errors import x\nfrom tests.helpers import FakeClock\n")
-    assert imported_test_modules(str(probe)) == {"tests.arm.test_polling", "tests.test_cli_parity",
+    assert imported_test_modules(str(probe)) == {"tests.arm.test_polling", "tests.commands.test_dropin",
                                                  "tests.test_docs", "(relative) test_errors"}

@@ -5,20 +5,12 @@ values, given more than once, counts every occurrence in the order given (`-l a 
 used once."""
 import pytest
 
-from tests.helpers import REG, command_table, errors, options_of, writes
+from tests.helpers import REG, errors, options_of, writes
 
 pytestmark = pytest.mark.e2e
 
 # (command, option) -> why ours does not accept it. Empty: ours accepts everything the built-in does.
 DROPPED = {}
-
-
-@pytest.fixture(scope="module")
-def tables(builtin_template, ours_template, tmp_path_factory):
-    """The built-in's command table (the az under test, no extension) and ours (the wheel installed)."""
-    builtin = command_table(builtin_template[1], str(tmp_path_factory.mktemp("parity") / "builtin"))
-    ours = command_table(ours_template[1], str(tmp_path_factory.mktemp("parity") / "ours"))
-    return builtin, ours
 
 
 # --- every option of the built-in ----------------------------------------------------------------------------------

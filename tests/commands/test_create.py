@@ -6,15 +6,9 @@ import time
 
 import pytest
 
-from tests.helpers import REG, call, enum_reprs, registry_path, writes
+from tests.helpers import REG, call, enum_reprs, registry_path, states, writes
 
 pytestmark = pytest.mark.e2e
-
-
-def states(az):
-    """name -> (provisioningState, displayStatus) of every replica, as `list` shows them."""
-    return {r["name"]: (r["provisioningState"], (r.get("status") or {}).get("displayStatus"))
-            for r in az("acr replication list {}".format(REG)).json}
 
 
 # --- what it creates and returns ---------------------------------------------------------------------------------

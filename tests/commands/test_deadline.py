@@ -5,22 +5,12 @@ once and says why), and the message says the time really spent. The pauses thems
 
 Each test measures the whole command; az start-up and exit take 1-3 s on a loaded machine, so the bounds are the
 deadline plus SLACK, against many seconds (often minutes) when a pause ignores the deadline."""
-import re
 
 import pytest
 
-from tests.helpers import REG
+from tests.helpers import REG, SLACK, spent
 
 pytestmark = pytest.mark.e2e
-
-SLACK = 6  # az start-up, exit and a loaded machine
-
-
-def spent(stderr):
-    """(N, T) of 'Timed out after N s (--timeout T)'."""
-    found = re.search(r"Timed out after (\d+) s \(--timeout (\d+)\)", stderr)
-    assert found, stderr
-    return int(found.group(1)), int(found.group(2))
 
 
 @pytest.mark.slow

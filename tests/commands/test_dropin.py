@@ -11,20 +11,13 @@ breaking-change announcement), from 2.87 only `--global-endpoint-routing`."""
 import pytest
 
 from tests.azcli import fresh_az
-from tests.helpers import REG, command_table, deprecated_options, enum_reprs, options_of, own_warnings
+from tests.helpers import REG, deprecated_options, enum_reprs, options_of, own_warnings
 
 pytestmark = pytest.mark.e2e
 
 # option -> why ours marks it deprecated where the built-in of the release under test does not
 DEPRECATED_BY_US = {"--region-endpoint-enabled": "azure-cli deprecates it from 2.86 and removes it in 2.87; ours warns "
                                                  "on every release (2.75-2.85 offer only this name, as preview)"}
-
-
-@pytest.fixture(scope="module")
-def tables(builtin_template, ours_template, tmp_path_factory):
-    builtin = command_table(builtin_template[1], str(tmp_path_factory.mktemp("parity") / "builtin"))
-    ours = command_table(ours_template[1], str(tmp_path_factory.mktemp("parity") / "ours"))
-    return builtin, ours
 
 
 @pytest.fixture(scope="module")

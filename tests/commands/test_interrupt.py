@@ -17,6 +17,7 @@ def wait_until(predicate, timeout=30):
         time.sleep(0.1)
 
 
+@pytest.mark.slow
 def test_ctrl_c_reports_started_regions_and_rerun_converges(az, emu):
     """create (sync: tests/commands/test_sync.py)"""
     command = "create {} -l eastus japaneast westeurope"

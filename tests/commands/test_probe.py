@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from tests.helpers import REG, errors, writes
+from tests.helpers import REG, drained, errors, writes
 
 pytestmark = pytest.mark.e2e
 
@@ -98,8 +98,7 @@ def test_hanging_regions_are_probed_at_once_not_one_after_another(az, emu):
 
 
 def test_drain_unhealthy_never_undrains(az, emu):
-    emu.replicated("demopremium", "eastus", "westeurope")
-    az("acr replication drain " + REG + " -n eastus --reason INC-5 --skip-probe")
+    drained(emu, "eastus", "INC-5", "westeurope")
     emu.clear_log()
     out = az(PROBE + " --timeout 3 --drain-unhealthy")  # eastus probes healthy now: still left drained
     eastus = {r["name"]: r for r in out.json["replicas"]}["eastus"]

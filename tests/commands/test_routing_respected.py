@@ -1,14 +1,13 @@
 """Every other command respects a drain: sync, sync --file, create, status, update."""
 import pytest
 
-from tests.helpers import REG, warnings
+from tests.helpers import REG, drained, warnings
 
 pytestmark = pytest.mark.e2e
 
 
-def drain_eastus(az, emu):
-    emu.replicated("demopremium", "eastus", "westeurope")
-    az("acr replication drain " + REG + " -n eastus --reason INC-7 --skip-probe")
+def drain_eastus(emu):
+    drained(emu, "eastus", "INC-7", "westeurope")
 
 
 def routing(az, name):
@@ -17,7 +16,7 @@ def routing(az, name):
 
 
 def test_sync_keeps_drained_replica_off(az, emu):
-    drain_eastus(az, emu)
+    drain_eastus(emu)
     out = az("acr replication sync " + REG + " -l eastus westeurope --global-endpoint-routing true")
     reasons = {a["name"]: a["reason"] for a in out.json["actions"]}
     assert reasons["eastus"].startswith("kept drained: INC-7, since ")
@@ -32,7 +31,7 @@ def fleet(tmp_path):
 
 
 def test_sync_file_keeps_drained_replica_off(az, emu, tmp_path):
-    drain_eastus(az, emu)
+    drain_eastus(emu)
     out = az("acr replication sync --file " + fleet(tmp_path) + " -o table")
     assert "kept drained: INC-7" in out.stdout
     enabled, tags = routing(az, "eastus")
@@ -40,14 +39,14 @@ def test_sync_file_keeps_drained_replica_off(az, emu, tmp_path):
 
 
 def test_sync_file_undrain_turns_it_on_and_removes_record(az, emu, tmp_path):
-    drain_eastus(az, emu)
+    drain_eastus(emu)
     az("acr replication sync --file " + fleet(tmp_path) + " --undrain")
     enabled, tags = routing(az, "eastus")
     assert enabled is True and not any(k.startswith("acr-replication.") for k in tags)
 
 
 def test_create_on_drained_replica_changes_nothing(az, emu):
-    drain_eastus(az, emu)
+    drain_eastus(emu)
     emu.clear_log()
     out = az("acr replication create " + REG + " -l eastus --global-endpoint-routing true")
     assert any("is drained (INC-7" in w for w in warnings(out))
@@ -55,7 +54,7 @@ def test_create_on_drained_replica_changes_nothing(az, emu):
 
 
 def test_status_shows_drained(az, emu):
-    drain_eastus(az, emu)
+    drain_eastus(emu)
     rows = {r["name"]: r for r in az("acr replication status " + REG).json}
     assert rows["eastus"]["drain"]["reason"] == "INC-7" and rows["eastus"]["drain"]["ageSeconds"] >= 0
     assert rows["westeurope"]["drain"] is None
@@ -63,7 +62,7 @@ def test_status_shows_drained(az, emu):
 
 
 def test_update_routing_true_clears_the_drain_with_a_warning(az, emu):
-    drain_eastus(az, emu)
+    drain_eastus(emu)
     out = az("acr replication update " + REG + " -n eastus --global-endpoint-routing true")
     assert any("drain record is removed" in w for w in warnings(out))
     enabled, tags = routing(az, "eastus")
@@ -71,7 +70,7 @@ def test_update_routing_true_clears_the_drain_with_a_warning(az, emu):
 
 
 def test_update_tags_keeps_the_drain(az, emu):
-    drain_eastus(az, emu)
+    drain_eastus(emu)
     az("acr replication update " + REG + " -n eastus --tags team=a")
     enabled, tags = routing(az, "eastus")
     assert enabled is False and tags["team"] == "a" and tags["acr-replication.drain-reason"] == "INC-7"

@@ -2,9 +2,9 @@
 replicas and their regional endpoints are read with a version ARM serves."""
 import pytest
 
-pytestmark = pytest.mark.e2e
+from tests.helpers import REG
 
-REG = "-r demopremium"
+pytestmark = pytest.mark.e2e
 
 
 def test_status_reads_replicas_with_a_served_version_when_the_sdks_is_retired_for_every_type(az, emu):

@@ -2,28 +2,13 @@
 --prune, the recreate of a Failed replica (what it keeps, the service's quirks on the way), --no-wait, --wait-ready,
 waits for replicas other runs are creating and the one --timeout they share, a list that lags behind a GET, Ctrl-C,
 and a second run that has nothing to do."""
-import re
 import time
 
 import pytest
 
-from tests.helpers import REG, call, errors, interrupt, registry_path, writes
+from tests.helpers import REG, SLACK, call, errors, interrupt, registry_path, spent, states, writes
 
 pytestmark = pytest.mark.e2e
-
-SLACK = 6  # az start-up, exit and a loaded machine, beyond a deadline
-
-
-def states(az):
-    return {r["name"]: (r["provisioningState"], (r.get("status") or {}).get("displayStatus"))
-            for r in az("acr replication list {}".format(REG)).json}
-
-
-def spent(stderr):
-    """(N, T) of 'Timed out after N s (--timeout T)'."""
-    found = re.search(r"Timed out after (\d+) s \(--timeout (\d+)\)", stderr)
-    assert found, stderr
-    return int(found.group(1)), int(found.group(2))
 
 
 # --- the plan, --dry-run, --prune, and a second run ---------------------------------------------------------------

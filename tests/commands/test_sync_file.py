@@ -12,11 +12,9 @@ import time
 import pytest
 
 from emulator.state import SECOND_SUBSCRIPTION_ID, SUBSCRIPTION_ID
-from tests.helpers import fleet_writes, interrupt, listed_replicas, write_file
+from tests.helpers import SLACK, fleet_writes, interrupt, listed_replicas, write_file
 
 pytestmark = pytest.mark.e2e
-
-SLACK = 6  # az start-up, exit and a loaded machine, beyond a deadline
 
 FLEET = """\
 registries:

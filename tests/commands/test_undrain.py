@@ -1,18 +1,17 @@
 """`az acr replication undrain`: only a Ready, healthy replica; --force says what it skipped."""
 import pytest
 
-from tests.helpers import REG, errors, warnings, writes
+from tests.helpers import REG, drained, errors, warnings, writes
 
 pytestmark = pytest.mark.e2e
 
 
-def drained(az, emu):
-    emu.replicated("demopremium", "eastus", "westeurope")
-    az("acr replication drain " + REG + " -n eastus --reason INC-9 --skip-probe")
+def drained_eastus(emu):
+    drained(emu, "eastus", "INC-9", "westeurope")
 
 
 def test_undrain_of_healthy_replica(az, emu):
-    drained(az, emu)
+    drained_eastus(emu)
     out = az("acr replication undrain " + REG + " -n eastus").json
     assert out["result"] == "undrained" and out["health"] == "healthy"
     shown = az("acr replication show " + REG + " -n eastus").json
@@ -21,7 +20,7 @@ def test_undrain_of_healthy_replica(az, emu):
 
 
 def test_undrain_of_unhealthy_replica_is_refused(az, emu):
-    drained(az, emu)
+    drained_eastus(emu)
     emu.knobs(down_regions=["eastus"])
     emu.clear_log()
     refused = az("acr replication undrain " + REG + " -n eastus", expect=1)
@@ -31,7 +30,7 @@ def test_undrain_of_unhealthy_replica_is_refused(az, emu):
 
 
 def test_force_undrains_and_says_so(az, emu):
-    drained(az, emu)
+    drained_eastus(emu)
     emu.knobs(down_regions=["eastus"])
     out = az("acr replication undrain " + REG + " -n eastus --force")
     assert out.json["result"] == "undrained" and out.json["forced"] is True

@@ -7,7 +7,6 @@ import pytest
 import requests
 
 from emulator.harness import admin
-from emulator.state import CLIENT_ID
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +20,8 @@ WEST, EAST = "demopremium.westus.geo.azurecr.io", "demopremium.eastus.geo.azurec
 
 
 @pytest.fixture
-def arm(emu):
+def arm_with_eastus(emu):
+    """The emulator, reset, with an eastus replica of demopremium."""
     emu.reset()
     emu.replicated("demopremium", "eastus")
     return emu
@@ -36,7 +36,7 @@ class Registry:
         self.http.proxies = {"https": emu.proxy_url}
         self.http.verify = emu.cert_path
         self.host = host
-        aad = emu.emulator.tokens.issue("https://containerregistry.azure.net", CLIENT_ID)
+        aad = emu.token("https://containerregistry.azure.net")
         refresh = self.http.post("https://{}/oauth2/exchange".format(host), data={
             "grant_type": "access_token", "service": "demopremium.azurecr.io", "access_token": aad})
         token = self.http.post("https://{}/oauth2/token".format(host), data=[
@@ -54,10 +54,10 @@ class Registry:
         return self.get("/v2/app/manifests/" + reference, method, Accept=ACCEPT)
 
 
-def test_an_index_and_its_platform_manifests_with_config_and_layers(arm):
-    pushed = arm.push_index("demopremium", "app", "1.0")
+def test_an_index_and_its_platform_manifests_with_config_and_layers(arm_with_eastus):
+    pushed = arm_with_eastus.push_index("demopremium", "app", "1.0")
     assert sorted(pushed["children"]) == ["linux/amd64", "linux/arm64"]
-    west = Registry(arm, WEST)
+    west = Registry(arm_with_eastus, WEST)
     index = west.manifest("1.0")
     assert index.headers["Content-Type"] == INDEX and index.headers["Docker-Content-Digest"] == pushed["digest"]
     listed = {m["platform"]["os"] + "/" + m["platform"]["architecture"]: m["digest"] for m in index.json()["manifests"]}
@@ -66,19 +66,20 @@ def test_an_index_and_its_platform_manifests_with_config_and_layers(arm):
     assert child["mediaType"] == IMAGE and child["config"]["digest"].startswith("sha256:") and len(child["layers"]) == 2
 
 
-def test_one_platform_can_reach_a_region_after_the_index(arm):
-    pushed = arm.push_index("demopremium", "app", "1.0", platform_lag_seconds={"linux/arm64": {"eastus": 600}})
-    east = Registry(arm, EAST)
+def test_one_platform_can_reach_a_region_after_the_index(arm_with_eastus):
+    pushed = arm_with_eastus.push_index("demopremium", "app", "1.0",
+                                        platform_lag_seconds={"linux/arm64": {"eastus": 600}})
+    east = Registry(arm_with_eastus, EAST)
     assert east.manifest("1.0", "HEAD").status_code == 200
     assert east.manifest(pushed["children"]["linux/amd64"], "HEAD").status_code == 200
     assert east.manifest(pushed["children"]["linux/arm64"], "HEAD").status_code == 404
 
 
-def test_the_referrers_api_lists_what_each_region_holds_filtered_and_paged(arm):
-    pushed = arm.push_index("demopremium", "app", "1.0")
-    signature = arm.attach("demopremium", "app", pushed["digest"], SIGNATURE)
-    sbom = arm.attach("demopremium", "app", pushed["digest"], SBOM, lag_seconds={"eastus": 600})
-    west, east = Registry(arm, WEST), Registry(arm, EAST)
+def test_the_referrers_api_lists_what_each_region_holds_filtered_and_paged(arm_with_eastus):
+    pushed = arm_with_eastus.push_index("demopremium", "app", "1.0")
+    signature = arm_with_eastus.attach("demopremium", "app", pushed["digest"], SIGNATURE)
+    sbom = arm_with_eastus.attach("demopremium", "app", pushed["digest"], SBOM, lag_seconds={"eastus": 600})
+    west, east = Registry(arm_with_eastus, WEST), Registry(arm_with_eastus, EAST)
     listed = west.get("/v2/app/referrers/" + pushed["digest"])
     assert listed.status_code == 200 and listed.headers["Content-Type"] == INDEX
     listed_types = [(m["digest"], m["artifactType"]) for m in listed.json()["manifests"]]
@@ -90,7 +91,7 @@ def test_the_referrers_api_lists_what_each_region_holds_filtered_and_paged(arm):
     assert [m["digest"] for m in filtered.json()["manifests"]] == [sbom]
     referrer = west.manifest(signature).json()
     assert referrer["subject"]["digest"] == pushed["digest"] and referrer["artifactType"] == SIGNATURE
-    arm.knobs(referrers_page_size=1)
+    arm_with_eastus.knobs(referrers_page_size=1)
     first = west.get("/v2/app/referrers/" + pushed["digest"])
     assert len(first.json()["manifests"]) == 1 and 'rel="next"' in first.headers["Link"]
     following = first.headers["Link"].split(">")[0].lstrip("<")
@@ -98,12 +99,12 @@ def test_the_referrers_api_lists_what_each_region_holds_filtered_and_paged(arm):
     assert west.get("/v2/app/referrers/sha256:" + "0" * 64).json()["manifests"] == []
 
 
-def test_a_region_without_the_referrers_api_answers_404_and_the_tag_schema_holds_the_index(arm):
-    pushed = arm.push_index("demopremium", "app", "1.0")
-    signature = arm.attach("demopremium", "app", pushed["digest"], SIGNATURE, scheme="tag-schema")
-    sbom = arm.attach("demopremium", "app", pushed["digest"], SBOM, scheme="tag-schema")
-    arm.knobs(no_referrers_api=["eastus"])
-    east = Registry(arm, EAST)
+def test_a_region_without_the_referrers_api_answers_404_and_the_tag_schema_holds_the_index(arm_with_eastus):
+    pushed = arm_with_eastus.push_index("demopremium", "app", "1.0")
+    signature = arm_with_eastus.attach("demopremium", "app", pushed["digest"], SIGNATURE, scheme="tag-schema")
+    sbom = arm_with_eastus.attach("demopremium", "app", pushed["digest"], SBOM, scheme="tag-schema")
+    arm_with_eastus.knobs(no_referrers_api=["eastus"])
+    east = Registry(arm_with_eastus, EAST)
     refused = east.get("/v2/app/referrers/" + pushed["digest"])
     assert refused.status_code == 404 and refused.json()["errors"][0]["code"] != "NAME_UNKNOWN"
     index = east.manifest("sha256-" + pushed["digest"][7:])
@@ -111,16 +112,16 @@ def test_a_region_without_the_referrers_api_answers_404_and_the_tag_schema_holds
     assert [m["digest"] for m in index.json()["manifests"]] == [signature, sbom]
 
 
-def test_cosigns_tag_scheme_tags_a_signature_without_subject(arm):
-    pushed = arm.push("demopremium", "app", "1.0")
-    signature = arm.attach("demopremium", "app", pushed["digest"], SIGNATURE, scheme="cosign-tag")
-    tagged = Registry(arm, WEST).manifest("sha256-{}.sig".format(pushed["digest"][7:]))
+def test_cosigns_tag_scheme_tags_a_signature_without_subject(arm_with_eastus):
+    pushed = arm_with_eastus.push("demopremium", "app", "1.0")
+    signature = arm_with_eastus.attach("demopremium", "app", pushed["digest"], SIGNATURE, scheme="cosign-tag")
+    tagged = Registry(arm_with_eastus, WEST).manifest("sha256-{}.sig".format(pushed["digest"][7:]))
     assert tagged.headers["Docker-Content-Digest"] == signature and "subject" not in tagged.json()
 
 
-def test_blobs_redirect_to_storage_where_held_and_are_unknown_elsewhere(arm):
-    pushed = arm.push_index("demopremium", "app", "1.0", blob_lag_seconds={"eastus": 600})
-    west, east = Registry(arm, WEST), Registry(arm, EAST)
+def test_blobs_redirect_to_storage_where_held_and_are_unknown_elsewhere(arm_with_eastus):
+    pushed = arm_with_eastus.push_index("demopremium", "app", "1.0", blob_lag_seconds={"eastus": 600})
+    west, east = Registry(arm_with_eastus, WEST), Registry(arm_with_eastus, EAST)
     child = west.manifest(pushed["children"]["linux/amd64"]).json()
     for blob in [child["config"]["digest"]] + [layer["digest"] for layer in child["layers"]]:
         held = west.get("/v2/app/blobs/" + blob, "HEAD")
@@ -129,15 +130,15 @@ def test_blobs_redirect_to_storage_where_held_and_are_unknown_elsewhere(arm):
         assert east.get("/v2/app/blobs/" + blob, "HEAD").status_code == 404
         missing = east.get("/v2/app/blobs/" + blob)
         assert missing.status_code == 404 and missing.json()["errors"][0]["code"] == "BLOB_UNKNOWN"
-    arm.knobs(blob_answer=200)
+    arm_with_eastus.knobs(blob_answer=200)
     assert west.get("/v2/app/blobs/" + child["config"]["digest"], "HEAD").status_code == 200
-    assert arm.leaks() == []
+    assert arm_with_eastus.leaks() == []
 
 
-def test_the_manifest_listing_holds_untagged_manifests_paged_by_digest(arm):
-    pushed = arm.push_index("demopremium", "app", "1.0")
-    signature = arm.attach("demopremium", "app", pushed["digest"], SIGNATURE, lag_seconds={"eastus": 600})
-    west, east = Registry(arm, WEST), Registry(arm, EAST)
+def test_the_manifest_listing_holds_untagged_manifests_paged_by_digest(arm_with_eastus):
+    pushed = arm_with_eastus.push_index("demopremium", "app", "1.0")
+    signature = arm_with_eastus.attach("demopremium", "app", pushed["digest"], SIGNATURE, lag_seconds={"eastus": 600})
+    west, east = Registry(arm_with_eastus, WEST), Registry(arm_with_eastus, EAST)
     entries = west.get("/acr/v1/app/_manifests").json()["manifests"]
     assert [e["digest"] for e in entries] == sorted([pushed["digest"], signature] + list(pushed["children"].values()))
     by_digest = {e["digest"]: e for e in entries}
@@ -145,16 +146,17 @@ def test_the_manifest_listing_holds_untagged_manifests_paged_by_digest(arm):
     arm64 = by_digest[pushed["children"]["linux/arm64"]]
     assert (arm64["os"], arm64["architecture"]) == ("linux", "arm64") and "tags" not in arm64
     assert signature not in [e["digest"] for e in east.get("/acr/v1/app/_manifests").json()["manifests"]]
-    arm.knobs(listing_page_max=2)
+    arm_with_eastus.knobs(listing_page_max=2)
     first = west.get("/acr/v1/app/_manifests?n=2")
     assert len(first.json()["manifests"]) == 2 and "last=" in first.headers["Link"]
 
 
-def test_push_index_and_attach_over_http(arm):
-    pushed = admin(arm.url, arm.cert_path, "push_index", {"registry": "demopremium", "repository": "app",
-                                                          "tag": "2.0", "platforms": ["linux/amd64"]})
+def test_push_index_and_attach_over_http(arm_with_eastus):
+    url, cert = arm_with_eastus.url, arm_with_eastus.cert_path
+    pushed = admin(url, cert, "push_index", {"registry": "demopremium", "repository": "app",
+                                             "tag": "2.0", "platforms": ["linux/amd64"]})
     assert list(pushed["children"]) == ["linux/amd64"]
-    attached = admin(arm.url, arm.cert_path, "attach", {"registry": "demopremium", "repository": "app",
-                                                        "subject_digest": pushed["digest"], "artifact_type": SBOM})
-    listed = Registry(arm, WEST).get("/v2/app/referrers/" + pushed["digest"]).json()["manifests"]
+    attached = admin(url, cert, "attach", {"registry": "demopremium", "repository": "app",
+                                           "subject_digest": pushed["digest"], "artifact_type": SBOM})
+    listed = Registry(arm_with_eastus, WEST).get("/v2/app/referrers/" + pushed["digest"]).json()["manifests"]
     assert [m["digest"] for m in listed] == [attached["digest"]]

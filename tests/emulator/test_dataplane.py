@@ -19,12 +19,6 @@ GLOBAL = "demopremium.azurecr.io"
 WESTUS = "demopremium.westus.geo.azurecr.io"
 
 
-@pytest.fixture
-def arm(emu):
-    emu.reset()
-    return emu
-
-
 def test_challenge_exchange_token_and_head_like_acr(arm):
     arm.set_registry("demopremium", regional_endpoints=True)
     pushed = arm.push("demopremium", "hello", "v1")

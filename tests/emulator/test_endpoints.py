@@ -4,32 +4,24 @@ acr_login_server_suffix, in /metadata/endpoints too)."""
 import pytest
 import requests
 
-from tests.helpers import call, head_manifest, registry_path, registry_session, registry_token
+from tests.helpers import REGISTRY_PATH, call, head_manifest, registry_path, registry_session, registry_token
 
 pytestmark = pytest.mark.e2e
 
-REG = registry_path()
-
-
-@pytest.fixture
-def arm(emu):
-    emu.reset()
-    return emu
-
 
 def test_regional_endpoints_in_the_registry_resource_follow_replicas(arm):
-    body = call(arm, "GET", REG).json["properties"]
+    body = call(arm, "GET", REGISTRY_PATH).json["properties"]
     assert body["regionalEndpoints"] == "Disabled" and body["regionalEndpointHostNames"] == []
-    enabled = call(arm, "PATCH", REG, {"properties": {"regionalEndpoints": "Enabled"}})
+    enabled = call(arm, "PATCH", REGISTRY_PATH, {"properties": {"regionalEndpoints": "Enabled"}})
     assert enabled.status == 200
     assert enabled.json["properties"]["regionalEndpointHostNames"] == ["demopremium.westus.geo.azurecr.io"]
     arm.add_replicas("demopremium", "eastus")
-    hosts = call(arm, "GET", REG).json["properties"]["regionalEndpointHostNames"]
+    hosts = call(arm, "GET", REGISTRY_PATH).json["properties"]["regionalEndpointHostNames"]
     assert hosts == ["demopremium.westus.geo.azurecr.io", "demopremium.eastus.geo.azurecr.io"]
     arm.knobs(operation_seconds=0)
-    call(arm, "DELETE", REG + "/replications/eastus")
-    call(arm, "GET", REG)  # time moves on a request: the delete ends
-    hosts = call(arm, "GET", REG).json["properties"]["regionalEndpointHostNames"]
+    call(arm, "DELETE", REGISTRY_PATH + "/replications/eastus")
+    call(arm, "GET", REGISTRY_PATH)  # time moves on a request: the delete ends
+    hosts = call(arm, "GET", REGISTRY_PATH).json["properties"]["regionalEndpointHostNames"]
     assert hosts == ["demopremium.westus.geo.azurecr.io"]
 
 
@@ -56,7 +48,7 @@ def test_domain_name_label_hash_and_sovereign_suffix_host_names(arm):
     arm.knobs(acr_login_server_suffix="azurecr.cn")
     assert call(arm, "GET", "/metadata/endpoints?api-version=2022-09-01").json["suffixes"]["acrLoginServer"] == \
         "azurecr.cn"
-    assert call(arm, "GET", REG).json["properties"]["loginServer"] == "demopremium.azurecr.cn"
+    assert call(arm, "GET", REGISTRY_PATH).json["properties"]["loginServer"] == "demopremium.azurecr.cn"
     assert http.get("https://demopremium.azurecr.cn/v2/").status_code == 401
     with pytest.raises(requests.exceptions.ProxyError):  # another cloud's names do not resolve
         registry_session(arm).get("https://demopremium.azurecr.io/v2/")

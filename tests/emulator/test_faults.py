@@ -8,54 +8,46 @@ import time
 import pytest
 import requests
 
-from tests.helpers import call, head_manifest, registry_path, registry_session, registry_token
+from tests.helpers import REGISTRY_PATH, call, head_manifest, registry_session, registry_token
 
 pytestmark = pytest.mark.e2e
-
-REG = registry_path()
-
-
-@pytest.fixture
-def arm(emu):
-    emu.reset()
-    return emu
 
 
 @pytest.mark.parametrize("status", [429, 500, 503, 403])
 def test_injected_status_faults_fire_the_given_number_of_times(arm, status):
     arm.fault(status=status, method="GET", path="/replications$", times=2, retry_after=1)
     for _ in range(2):
-        resp = call(arm, "GET", REG + "/replications")
+        resp = call(arm, "GET", REGISTRY_PATH + "/replications")
         assert resp.status == status and resp.json["error"]["code"]
         assert resp.headers["retry-after"] == "1"
-    assert call(arm, "GET", REG + "/replications").status == 200
+    assert call(arm, "GET", REGISTRY_PATH + "/replications").status == 200
     assert arm.faults_left() == [0]
 
 
 def test_injected_drop_closes_the_connection_without_answer(arm):
     arm.fault(status=0, method="GET", path="/replications$")
     with pytest.raises((http.client.RemoteDisconnected, ConnectionError, ssl.SSLError)):
-        call(arm, "GET", REG + "/replications")
-    assert call(arm, "GET", REG + "/replications").status == 200
+        call(arm, "GET", REGISTRY_PATH + "/replications")
+    assert call(arm, "GET", REGISTRY_PATH + "/replications").status == 200
 
 
 def test_fault_skip_lets_first_requests_through(arm):
     arm.fault(status=503, method="GET", path="/replications$", skip=1)
-    assert call(arm, "GET", REG + "/replications").status == 200
-    assert call(arm, "GET", REG + "/replications").status == 503
+    assert call(arm, "GET", REGISTRY_PATH + "/replications").status == 200
+    assert call(arm, "GET", REGISTRY_PATH + "/replications").status == 503
 
 
 def test_fault_delay_holds_a_request_then_answers(arm):
     arm.fault(status=200, method="GET", path="/registries/demopremium$", delay=0.4)
     started = time.time()
-    assert call(arm, "GET", REG).status == 200
+    assert call(arm, "GET", REGISTRY_PATH).status == 200
     assert time.time() - started >= 0.4
 
 
 def test_latency_knob_delays_every_request(arm):
     arm.knobs(latency_ms=300)
     started = time.time()
-    call(arm, "GET", REG)
+    call(arm, "GET", REGISTRY_PATH)
     assert time.time() - started >= 0.3
 
 

@@ -15,18 +15,11 @@ import pytest
 from azext_acr_replication.images.endpoint import jwt_claims
 from emulator.harness import admin, running_emulator
 from emulator.state import CLIENT_ID
-from tests.helpers import REGISTRY_AUDIENCE, call, registry_path, registry_session, registry_token
+from tests.helpers import REGISTRY_AUDIENCE, REGISTRY_PATH, call, registry_path, registry_session, registry_token
 
 pytestmark = pytest.mark.e2e
 
-REG = registry_path()
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-@pytest.fixture
-def arm(emu):
-    emu.reset()
-    return emu
 
 
 def test_serve_from_the_shell_prints_env_and_takes_admin_calls(tmp_path):
@@ -101,9 +94,10 @@ def test_admin_adds_registries_and_replicas_and_sets_a_registry_over_http(arm):
 
 def test_request_log_records_method_path_status(arm):
     arm.clear_log()
-    call(arm, "GET", REG)
+    call(arm, "GET", REGISTRY_PATH)
     entry = arm.requests()[-1]
-    assert entry["method"] == "GET" and entry["path"] == REG and entry["status"] == 200 and entry["seconds"] >= 0
+    assert entry["method"] == "GET" and entry["path"] == REGISTRY_PATH
+    assert entry["status"] == 200 and entry["seconds"] >= 0
 
 
 def test_data_plane_requests_are_logged_with_host(arm):
@@ -118,8 +112,8 @@ def test_data_plane_requests_are_logged_with_host(arm):
 def test_the_handle_issues_tokens_and_lists_those_handed_out(arm):
     """emu.token() is what the identity endpoint would issue (for ARM unless another audience is given; expired when
     issued long ago); emu.issued_tokens() has every token handed out, AAD's and the registry's."""
-    assert call(arm, "GET", REG, token=arm.token()).status == 200
-    assert call(arm, "GET", REG, token=arm.token(now=time.time() - 7200)).status == 401
+    assert call(arm, "GET", REGISTRY_PATH, token=arm.token()).status == 200
+    assert call(arm, "GET", REGISTRY_PATH, token=arm.token(now=time.time() - 7200)).status == 401
     assert jwt_claims(arm.token(REGISTRY_AUDIENCE))["aud"] == REGISTRY_AUDIENCE
     http = registry_session(arm)
     access = registry_token(arm, http, "demopremium.azurecr.io")
@@ -140,7 +134,7 @@ def test_the_handle_reads_knobs_faults_and_policy_requests(arm):
     assert arm.knobs(operation_seconds=0)["operation_seconds"] == 0 and arm.knobs()["operation_seconds"] == 0
     arm.fault(status=503, method="GET", path="/replications$", times=2)
     assert arm.faults_left() == [2]
-    call(arm, "GET", REG + "/replications")
+    call(arm, "GET", REGISTRY_PATH + "/replications")
     assert arm.faults_left() == [1]
     assert arm.policy_requests() == []
     policy = "/subscriptions/{}/providers/Microsoft.Authorization/acquirePolicyToken?api-version=2025-11-01".format(

@@ -6,17 +6,9 @@ import time
 import pytest
 
 from emulator.state import CLIENT_ID, CLIENT_SECRET, TENANT_ID
-from tests.helpers import call, registry_path
+from tests.helpers import REGISTRY_PATH, call
 
 pytestmark = pytest.mark.e2e
-
-REG = registry_path()
-
-
-@pytest.fixture
-def arm(emu):
-    emu.reset()
-    return emu
 
 
 def test_metadata_needs_no_token_and_points_at_itself(arm):
@@ -28,7 +20,7 @@ def test_metadata_needs_no_token_and_points_at_itself(arm):
 
 def test_arm_without_valid_token_is_401_with_arm_error_body(arm):
     for token in (None, "not.a.jwt", arm.token(now=time.time() - 7200)):
-        resp = call(arm, "GET", REG, token=token)
+        resp = call(arm, "GET", REGISTRY_PATH, token=token)
         assert resp.status == 401
         assert resp.json["error"]["code"] == "InvalidAuthenticationToken"
 
@@ -42,9 +34,9 @@ def test_token_lifetime_knob_expires_tokens(arm):
     issued = time.monotonic()
     token = resp.json["access_token"]
     assert resp.json["expires_in"] == 1
-    assert call(arm, "GET", REG, token=token).status == 200
+    assert call(arm, "GET", REGISTRY_PATH, token=token).status == 200
     time.sleep(max(0.0, issued + 1.2 - time.monotonic()))
-    assert call(arm, "GET", REG, token=token).status == 401
+    assert call(arm, "GET", REGISTRY_PATH, token=token).status == 401
 
 
 def test_token_endpoint_rejects_wrong_secret(arm):

@@ -6,16 +6,15 @@ import pytest
 from azext_acr_replication.images.endpoint import jwt_claims
 from tests.helpers import registry_session, registry_token
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("regional_endpoints")]
 
 HOST = "demopremium.{}.geo.azurecr.io"
 
 
 @pytest.fixture
-def arm(emu):
-    emu.reset()
-    emu.set_registry("demopremium", regional_endpoints=True)
-    return emu
+def regional_endpoints(arm):
+    """demopremium's regional endpoints on (the listings here are read from demopremium.<region>.geo.azurecr.io)."""
+    arm.set_registry("demopremium", regional_endpoints=True)
 
 
 def pages(emu, http, region, path, key, n=None, extra=()):

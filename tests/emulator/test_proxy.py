@@ -9,12 +9,6 @@ from tests.helpers import registry_session
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def arm(emu):
-    emu.reset()
-    return emu
-
-
 def test_proxy_refuses_and_records_other_hosts(arm):
     http = registry_session(arm)
     with pytest.raises(requests.exceptions.ProxyError):

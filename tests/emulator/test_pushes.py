@@ -13,12 +13,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 HOST = "demopremium.{}.geo.azurecr.io"
 
 
-@pytest.fixture
-def arm(emu):
-    emu.reset()
-    return emu
-
-
 def tag_names(emu, http, region, repository):
     """Every tag of the repository that region's listing shows (all pages)."""
     host = HOST.format(region)

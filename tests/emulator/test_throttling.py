@@ -5,26 +5,18 @@ import time
 
 import pytest
 
-from tests.helpers import REGISTRY_AUDIENCE, call, put_replica, registry_path, registry_session
+from tests.helpers import REGISTRY_AUDIENCE, REGISTRY_PATH, call, put_replica, registry_session
 
 pytestmark = pytest.mark.e2e
-
-REG = registry_path()
-
-
-@pytest.fixture
-def arm(emu):
-    emu.reset()
-    return emu
 
 
 def test_every_answer_to_a_read_says_how_many_reads_are_left_as_arm_does(arm):
     # as recorded: x-ms-ratelimit-remaining-subscription-global-reads 16499 after the first read, and no other
     # read header
-    first = call(arm, "GET", REG)
+    first = call(arm, "GET", REGISTRY_PATH)
     assert first.headers["x-ms-ratelimit-remaining-subscription-global-reads"] == "16499"
     assert "x-ms-ratelimit-remaining-subscription-reads" not in first.headers
-    missing = call(arm, "GET", REG + "/replications/nosuchreplica")
+    missing = call(arm, "GET", REGISTRY_PATH + "/replications/nosuchreplica")
     assert missing.status == 404 and int(missing.headers["x-ms-ratelimit-remaining-subscription-global-reads"]) <= 16499
     assert "x-ms-ratelimit-remaining-tenant-reads" in call(arm, "GET", "/subscriptions").headers  # tenant level
     written = put_replica(arm, "eastus", "eastus")
@@ -33,10 +25,11 @@ def test_every_answer_to_a_read_says_how_many_reads_are_left_as_arm_does(arm):
 
 def test_an_empty_read_bucket_answers_429_with_retry_after_until_it_refills(arm):
     arm.knobs(arm_read_bucket=3, arm_read_refill_per_second=0.5)
-    lefts = [call(arm, "GET", REG).headers["x-ms-ratelimit-remaining-subscription-global-reads"] for _ in range(3)]
+    lefts = [call(arm, "GET", REGISTRY_PATH).headers["x-ms-ratelimit-remaining-subscription-global-reads"]
+             for _ in range(3)]
     assert lefts == ["2", "1", "0"]
     emptied = time.monotonic()
-    throttled = call(arm, "GET", REG)
+    throttled = call(arm, "GET", REGISTRY_PATH)
     assert throttled.status == 429 and throttled.json["error"]["code"] == "SubscriptionRequestsThrottled"
     assert "Number of 'read' requests for subscription" in throttled.json["error"]["message"]
     assert throttled.headers["retry-after"] == "2" and throttled.headers[
@@ -46,7 +39,7 @@ def test_an_empty_read_bucket_answers_429_with_retry_after_until_it_refills(arm)
     assert call(arm, "GET", "/subscriptions/00000000-0000-0000-0000-00000000e002/resourceGroups/team-rg/providers/"
                 "Microsoft.ContainerRegistry/registries/teampremium").status == 200
     time.sleep(max(0.0, emptied + 2.1 - time.monotonic()))
-    assert call(arm, "GET", REG).status == 200
+    assert call(arm, "GET", REGISTRY_PATH).status == 200
 
 
 @pytest.mark.parametrize("retry_after", [None, 3])

@@ -12,21 +12,12 @@ import pytest
 from azext_acr_replication.images import artifacts, poller, snapshot
 from azext_acr_replication.images.endpoint import DataPlaneError
 from azext_acr_replication.images.poller import Board, Observation, Probe
-from azext_acr_replication.images.refs import parse_image
 from azext_acr_replication.images.snapshot import ArmReads, Snapshot, Target
-from tests.helpers import DIGEST, OTHER_DIGEST, poll, replication, targets, virtual_time
+from tests.helpers import DIGEST, OTHER_DIGEST, poll, replication, targets
 
 pytestmark = pytest.mark.unit
 
 EAST = "myreg.eastus.geo.azurecr.io"
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Virtual time for the poller: its threads take part through VirtualTime.threading."""
-    virtual = virtual_time(monkeypatch, poller)
-    yield virtual
-    virtual.close()
 
 
 def east():

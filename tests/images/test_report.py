@@ -4,18 +4,11 @@ waiting will not change it, timed out), and names grouped by state. Then the ver
 artifacts.judged makes it from a poll (a fake probe on virtual time)."""
 import pytest
 
-from azext_acr_replication.images import artifacts, poller
+from azext_acr_replication.images import artifacts
 from azext_acr_replication.images import report as image_report
-from tests.helpers import DIGEST, poll, targets, virtual_time
+from tests.helpers import DIGEST, poll, targets
 
 pytestmark = pytest.mark.unit
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    virtual = virtual_time(monkeypatch, poller)
-    yield virtual
-    virtual.close()
 
 
 def test_some_lists_five_names_then_how_many_more():

@@ -7,10 +7,9 @@ from azext_acr_replication.routing import drain as draining
 from azext_acr_replication.routing import guardrail, record
 from azext_acr_replication.routing.health import DOWN, HEALTHY, Health
 from azext_acr_replication.routing.probe import Target
+from tests.helpers import NOW
 
 pytestmark = pytest.mark.unit
-
-NOW = datetime.datetime(2026, 12, 2, 10, 0, 0, tzinfo=datetime.timezone.utc)
 
 
 def target(name, routing=True, status="Ready", tags=None, modified=None):

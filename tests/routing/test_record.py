@@ -4,10 +4,9 @@ import datetime
 import pytest
 
 from azext_acr_replication.routing import record
+from tests.helpers import NOW
 
 pytestmark = pytest.mark.unit
-
-NOW = datetime.datetime(2026, 12, 2, 10, 0, 0, tzinfo=datetime.timezone.utc)
 
 
 def test_round_trip_keeps_other_tags():

@@ -1,15 +1,12 @@
 """routing/respect.py: plans and updates respect a drain."""
-import datetime
 
 import pytest
 
 from azext_acr_replication.replicas import plan as planning
 from azext_acr_replication.routing import record, respect
-from tests.helpers import replication
+from tests.helpers import NOW, replication
 
 pytestmark = pytest.mark.unit
-
-NOW = datetime.datetime(2026, 12, 2, 10, 0, 0, tzinfo=datetime.timezone.utc)
 
 
 class Wanted:
