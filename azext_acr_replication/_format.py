@@ -100,9 +100,9 @@ def repository_table(result):
         for region in repo['regions']:
             if region['state'] not in ('present', 'tags missing', 'digest differs'):
                 rows.append((name, region['region'], region['state'], ' '))
-        tags = len(repo['tags'])
-        summary = f"{tags} tags in every region" if repo['inEveryRegion'] else \
-            f"{tags} tags: {len(repo['missing'])} missing somewhere, {len(repo['skew'])} with different digests"
+        tags = _count(len(repo['tags']), 'tag')
+        summary = f"{tags} in every region" if repo['inEveryRegion'] else \
+            f"{tags}: {len(repo['missing'])} missing somewhere, {len(repo['skew'])} with different digests"
         if repo['changedWhileReading']:
             summary += f", {len(repo['changedWhileReading'])} changed while reading (not judged)"
         rows.append((name, f"{len(repo['regions'])} regions", summary, ' '))
@@ -207,3 +207,8 @@ def drain_table(result):
         ('SINCE', drain.get('at') or ' '),
         ('BY', drain.get('by') or ' '),
     ])]
+
+
+def _count(number, noun):
+    """'1 tag', '3 tags'."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

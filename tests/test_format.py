@@ -30,3 +30,14 @@ def test_fleet_table_has_a_registry_column_and_a_row_for_a_failed_registry():
     rows = plan_table(result)
     assert list(rows[0]) == ["REGISTRY", "ACTION", "NAME", "LOCATION", "REASON", "RESULT"]
     assert rows[0]["REGISTRY"] == "abcde" and rows[1]["RESULT"] == "failed" and "not found" in rows[1]["REASON"]
+
+
+def test_repository_table_counts_tags_in_words():
+    from azext_acr_replication._format import repository_table
+    repo = {"repository": "app", "tags": ["v1"], "inEveryRegion": False, "missing": [], "skew": [],
+            "changedWhileReading": [], "regions": []}
+    rows = repository_table({"repositories": [repo]})
+    assert any("1 tag: 0 missing somewhere" in " ".join(str(v) for v in row.values()) for row in rows)
+    repo.update(tags=["v1", "v2"], inEveryRegion=True)
+    assert any("2 tags in every region" in " ".join(str(v) for v in row.values())
+               for row in repository_table({"repositories": [repo]}))
