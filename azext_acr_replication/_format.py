@@ -100,7 +100,7 @@ def repository_table(result):
         for region in repo['regions']:
             if region['state'] not in ('present', 'tags missing', 'digest differs'):
                 rows.append((name, region['region'], region['state'], ' '))
-        tags = _count(len(repo['tags']), 'tag')
+        tags = _counted(len(repo['tags']), 'tag')
         summary = f"{tags} in every region" if repo['inEveryRegion'] else \
             f"{tags}: {len(repo['missing'])} missing somewhere, {len(repo['skew'])} with different digests"
         if repo['changedWhileReading']:
@@ -209,6 +209,6 @@ def drain_table(result):
     ])]
 
 
-def _count(number, noun):
+def _counted(number, noun):
     """'1 tag', '3 tags'."""
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

@@ -23,6 +23,21 @@ def is_signature(artifact_type):
     return bool(artifact_type) and (artifact_type in SIGNATURE_TYPES or artifact_type.startswith(SIGNATURE_PREFIXES))
 
 
+SBOM_MARKS = ('spdx', 'cyclonedx', 'syft')  # in an SBOM's artifactType (application/spdx+json, ...cyclonedx+json)
+
+
+def kind_of(artifact_type):
+    """How the table and the error line name a referrer: 'signature', 'SBOM', 'attestation', or its type."""
+    if is_signature(artifact_type):
+        return 'signature'
+    lowered = (artifact_type or '').lower()
+    if any(mark in lowered for mark in SBOM_MARKS):
+        return 'SBOM'
+    if 'in-toto' in lowered or 'attestation' in lowered or lowered.endswith('.att'):
+        return 'attestation'
+    return artifact_type
+
+
 def referrers_tag(digest):
     """The referrers tag schema's tag of a digest (OCI distribution-spec 1.1: algorithm, '-', the hex; as cosign and
     ORAS write it)."""
@@ -214,8 +229,9 @@ def missing_text(missing):
         return ''
     pieces = list(missing['platforms'])
     for artifact_type, digests in missing['referrers'].items():
-        name = 'signature' if is_signature(artifact_type) else artifact_type
-        pieces.append(f"{len(digests)} {name}" + ('s' if len(digests) > 1 and name == 'signature' else ''))
+        name = kind_of(artifact_type)
+        plural = len(digests) > 1 and name in ('signature', 'SBOM', 'attestation')
+        pieces.append(f"{len(digests)} {name}" + ('s' if plural else ''))
     if missing['blobs']:
         pieces.append(f"{len(missing['blobs'])} blob" + ('s' if len(missing['blobs']) > 1 else ''))
     return '; '.join(pieces)

@@ -23,3 +23,11 @@ def test_platforms_are_lowercase_in_order_without_repeats_and_empty_values_ignor
     assert parse_platforms(["Linux/AMD64,linux/arm64", "linux/amd64", ","]) == ["linux/amd64", "linux/arm64"]
     with pytest.raises(ValueError, match="is not a platform"):
         parse_platforms(["linux"])
+
+
+def test_missing_referrers_are_named_by_kind():
+    from azext_acr_replication.images.artifact import missing_text
+    missing = {"platforms": ["linux/arm64"], "blobs": [], "referrers": {
+        "application/vnd.dev.cosign.artifact.sig.v1+json": ["sha256:a", "sha256:b"], "application/spdx+json": ["x"],
+        "application/vnd.in-toto+json": ["y"], "application/vnd.example.thing": ["z"]}}
+    assert missing_text(missing) == "linux/arm64; 2 signatures; 1 SBOM; 1 attestation; 1 application/vnd.example.thing"
