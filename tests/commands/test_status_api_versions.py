@@ -10,8 +10,12 @@ pytestmark = pytest.mark.e2e
 def test_status_reads_replicas_with_a_served_version_when_the_sdks_is_retired_for_every_type(az, emu):
     emu.replicated("demopremium", "eastus")
     emu.push("demopremium", "app", "v1")
+    emu.clear_log()
     az("acr replication list {} -o none".format(REG))  # the registry's group remembered (no registry GET needed)
-    emu.knobs(retired_api_versions=["2026-09-01-preview"])
+    # the installed SDK's version (2026-09-01-preview on azure-cli 2.91, older on 2.75), as its list sent it
+    sdk = next(e["query"].split("api-version=")[1].split("&")[0] for e in emu.requests()
+               if e["path"].endswith("/replications"))
+    emu.knobs(retired_api_versions=[sdk])
     rows = az("acr replication status {}".format(REG)).json
     assert [(r["location"], r["regionalEndpoint"]) for r in rows] == [
         ("westus", "demopremium.westus.geo.azurecr.io"), ("eastus", "demopremium.eastus.geo.azurecr.io")]
