@@ -9,13 +9,12 @@ import time
 from collections import Counter
 
 import pytest
-import requests
 
 from azext_acr_replication.images.endpoint import jwt_claims
 from emulator.harness import login
 from emulator.state import CLIENT_ID
 from emulator.state.images import DOCKER_LIST, DOCKER_MANIFEST, OCI_ARTIFACT, OCI_INDEX, OCI_MANIFEST
-from tests.helpers import REG, by_region, errors, listings, region, repo
+from tests.helpers import REG, by_region, errors, listings, region, registry_session, repo
 
 pytestmark = pytest.mark.e2e
 
@@ -42,15 +41,6 @@ def assert_no_token_in(emu, *results):
     assert tokens
     for token in tokens:
         assert token not in text and token.split(".")[2] not in text
-
-
-def registry_session(emu):
-    """requests to the emulator's registry endpoints, through its proxy, trusting its CA."""
-    http = requests.Session()
-    http.trust_env = False
-    http.proxies = {"https": emu.proxy_url}
-    http.verify = emu.cert_path
-    return http
 
 
 def access_token(emu, http, host, *scopes):
